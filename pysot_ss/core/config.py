@@ -1,0 +1,217 @@
+"""Every configuration key of pysot-ss, declared once with a comment (detectron2's defaults.py style).
+
+Experiment files (`experiments/<name>/config.yaml`) override a subset; `--opts KEY VALUE ...` overrides
+after that. A key that is not declared here is an error naming the key and the file, except under the
+nodes created with ``new_allowed=True`` (``*.KWARGS`` and the per-source nodes of ``DATASET``).
+
+    from pysot_ss.core.config import get_cfg
+    cfg = get_cfg()                       # a fresh copy of the defaults
+    cfg.merge_from_file("experiments/s2siamfc/config.yaml")
+    cfg.merge_from_list(["TRAIN.EPOCHS", "10"])
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+from yacs.config import CfgNode as CN
+
+_C = CN()
+
+_C.META_ARC = "siamfc"            # model family; the only one shipped is SiamFC (backbone + correlation head)
+_C.SEED = 123456                  # global seed for python, numpy and torch (the authors' value)
+_C.DEVICE = "auto"                # "auto" (cuda if available), "cpu" or "cuda[:N]"
+
+# ---------------------------------------------------------------------------------------------------
+# Input normalisation: applied inside the model, so training and tracking always agree.
+# Crops enter the network as float BGR in 0..255 (OpenCV order).
+# ---------------------------------------------------------------------------------------------------
+_C.INPUT = CN()
+_C.INPUT.CHANNEL_ORDER = "RGB"    # order the backbone sees: "RGB" (siamfc-pytorch, S2SiamFC) or "BGR" (pysot)
+_C.INPUT.NORMALIZE = "none"       # "none" (0..255 as siamfc-pytorch), "unit" (/255 as the authors' training),
+                                  # "minmax" (per-patch min-max to [0,1], the authors' tracking code)
+
+# ---------------------------------------------------------------------------------------------------
+# Backbone
+# ---------------------------------------------------------------------------------------------------
+_C.BACKBONE = CN()
+_C.BACKBONE.TYPE = "alexnet"      # registered name: "alexnet" (siamfc-pytorch AlexNetV1) or "alexnet_s2" (authors')
+_C.BACKBONE.KWARGS = CN(new_allowed=True)  # extra constructor arguments of the backbone class
+_C.BACKBONE.PRETRAINED = ""       # optional path of backbone weights loaded before training
+
+# ---------------------------------------------------------------------------------------------------
+# Head: template features x search features -> response map
+# ---------------------------------------------------------------------------------------------------
+_C.HEAD = CN()
+_C.HEAD.TYPE = "xcorr"            # "xcorr" (x out_scale + bias) or "xcorr_bn" (BatchNorm on the response)
+_C.HEAD.KWARGS = CN(new_allowed=True)  # extra constructor arguments, e.g. {out_scale: 0.001}
+
+# ---------------------------------------------------------------------------------------------------
+# Loss
+# ---------------------------------------------------------------------------------------------------
+_C.LOSS = CN()
+_C.LOSS.TYPE = "balanced_logistic"  # registered base loss (SiamFC's class-balanced logistic loss, eq. 1-2)
+_C.LOSS.R_POS = 16                # positive radius in search-image pixels (L1 distance on the response grid)
+_C.LOSS.R_NEG = 0                 # if > R_POS, cells between R_POS and R_NEG are ignored (siamfc-pytorch's 0.5 band)
+_C.LOSS.MODIFIERS = []            # ordered registered loss modifiers, e.g. ["anti_clutter", "adversarial_mask"];
+                                  # the empty list is plain SiamFC
+# anti-clutter weighting (paper eq. 3-5)
+_C.LOSS.ANTI_CLUTTER = CN()
+_C.LOSS.ANTI_CLUTTER.BETA = 0.5   # threshold on the per-sample min-max-normalised response ("high" cells)
+_C.LOSS.ANTI_CLUTTER.GAMMA = 2.0  # exponent of the weight (1 - #high / (w*h))^gamma
+_C.LOSS.ANTI_CLUTTER.MARGIN = 0.0  # added inside the bracket (the authors' code has it, 0 in their runs)
+_C.LOSS.ANTI_CLUTTER.PER_BATCH = False  # True: one weight per batch as the authors' code; False: per pair (paper)
+# adversarial appearance masking (paper eq. 6-12)
+_C.LOSS.ADVERSARIAL_MASK = CN()
+_C.LOSS.ADVERSARIAL_MASK.N_MASKS = 2        # masked templates per pair (paper: 2 is best)
+_C.LOSS.ADVERSARIAL_MASK.LAMBDA = 0.7       # weight of the unmasked loss; (1-LAMBDA)/N_MASKS per mask (eq. 12)
+_C.LOSS.ADVERSARIAL_MASK.THRESHOLD = 0.5    # binarisation threshold of the normalised channel saliency (eq. 9)
+_C.LOSS.ADVERSARIAL_MASK.AREA_CAP = 0.5     # keep channels whose masked area is below this fraction of the template
+_C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # True: mask i+1 starts from masked template i (eq. 11); False: both from z
+_C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBoard every N steps (0 = never)
+
+# ---------------------------------------------------------------------------------------------------
+# Training data. One sub-node per source named in NAMES (pysot style), e.g.
+#   DATASET.NAMES: ["UNLABELED"]
+#   DATASET.UNLABELED: {TYPE: image_folder, ROOT: data/unlabeled}
+# Source keys: TYPE (registered source), ROOT, ANNO (labelled sources), LIST (list-file source),
+# FRAME_STEP (use every k-th frame of a video folder), NUM_USE (-1 = all), WEIGHT (sampling weight).
+# ---------------------------------------------------------------------------------------------------
+_C.DATASET = CN(new_allowed=True)
+_C.DATASET.NAMES = ["SYNTHETIC"]  # sources used for training, in order
+_C.DATASET.SYNTHETIC = CN(new_allowed=True)  # default: unlabeled images generated by toolkit.datasets.synthetic
+_C.DATASET.SYNTHETIC.TYPE = "image_folder"
+_C.DATASET.SYNTHETIC.ROOT = "data/synthetic/unlabeled"
+_C.DATASET.GENERATE_IF_MISSING = True  # generate the synthetic unlabeled images when the default ROOT is absent
+
+# ---------------------------------------------------------------------------------------------------
+# Pair sampling and augmentation
+# ---------------------------------------------------------------------------------------------------
+_C.SAMPLER = CN()
+_C.SAMPLER.TYPE = "single_image"  # "single_image" (paper 3.2), "hard_negative" (3.5) or "video_pairs" (supervised)
+_C.SAMPLER.TARGET_DIV_MIN = 4     # pseudo target size = image side / U{MIN..MAX} (authors' code)
+_C.SAMPLER.TARGET_DIV_MAX = 8
+_C.SAMPLER.SEARCH_SHIFT = 4       # max random shift (px, at search-crop scale) of each crop; the label follows
+_C.SAMPLER.NEG_PROB = 0.2         # hard_negative: probability of a negative pair from the same K-means cluster
+_C.SAMPLER.CLUSTER_FILE = ""      # hard_negative: clusters file written by tools/cluster.py
+_C.SAMPLER.FRAME_RANGE = 100      # video_pairs: max frame gap between template and search (SiamFC)
+_C.SAMPLER.PAD_MODE = "mean"      # crop padding colour: "mean" (image mean colour) or "zero"
+
+_C.AUG = CN()
+_C.AUG.STRETCH = 0.05             # random scale jitter (+-) per crop
+_C.AUG.ROTATION = 90.0            # max in-plane rotation in degrees (+-)
+_C.AUG.ROTATION_PROB = 1.0        # probability of applying the rotation
+_C.AUG.COLOR = 0.1                # colour jitter strength (brightness, contrast, saturation, hue)
+_C.AUG.COLOR_PROB = 1.0           # probability of applying colour jitter
+_C.AUG.GRAY_PROB = 0.0            # probability of converting a crop to grayscale
+_C.AUG.BLUR_PROB = 0.0            # probability of a Gaussian blur
+_C.AUG.FLIP_PROB = 0.0            # probability of a horizontal flip
+
+# ---------------------------------------------------------------------------------------------------
+# Optimisation and bookkeeping
+# ---------------------------------------------------------------------------------------------------
+_C.TRAIN = CN()
+_C.TRAIN.EXEMPLAR_SIZE = 127      # template crop size
+_C.TRAIN.SEARCH_SIZE = 239        # training search crop (authors: 239 -> 15x15 response)
+_C.TRAIN.EPOCHS = 50              # number of epochs
+_C.TRAIN.PAIRS_PER_EPOCH = 3862   # epoch length in pairs (authors: one pair per VID snippet)
+_C.TRAIN.BATCH_SIZE = 8           # pairs per step and per process
+_C.TRAIN.NUM_WORKERS = 2          # DataLoader worker processes
+_C.TRAIN.OPTIMIZER = "sgd"        # "sgd" or "adam"
+_C.TRAIN.BASE_LR = 1e-2           # learning rate of the first epoch
+_C.TRAIN.END_LR = 1e-5            # learning rate reached after EPOCHS epochs (exponential decay)
+_C.TRAIN.MOMENTUM = 0.9           # SGD momentum
+_C.TRAIN.WEIGHT_DECAY = 5e-4      # L2 weight decay
+_C.TRAIN.GRAD_CLIP = 0.0          # max gradient norm; 0 disables clipping (SiamFC uses none)
+_C.TRAIN.INIT = "xavier"          # weight init: "xavier" (SiamFC) or "kaiming"
+_C.TRAIN.AMP = True               # bf16 autocast on GPU (ignored on CPU)
+_C.TRAIN.CHANNELS_LAST = True     # channels_last memory format on GPU
+_C.TRAIN.OUTPUT_DIR = "runs/default"  # checkpoints, config and logs go here
+_C.TRAIN.LOG_DIR = ""             # TensorBoard/text logs; "" = OUTPUT_DIR/logs
+_C.TRAIN.RESUME = ""              # checkpoint to resume from, or "auto" (latest in OUTPUT_DIR)
+_C.TRAIN.PRETRAINED = ""          # weights to start from (model state only)
+_C.TRAIN.PRINT_FREQ = 20          # log every N steps
+_C.TRAIN.LOG_IMAGES_EVERY = 200   # TensorBoard images (responses, masks) every N steps; 0 = never
+_C.TRAIN.MAX_STEPS = 0            # stop after this many steps in total (0 = no limit); for smoke runs
+
+# ---------------------------------------------------------------------------------------------------
+# Two-stage hard-negative mining (paper 3.5)
+# ---------------------------------------------------------------------------------------------------
+_C.CLUSTER = CN()
+_C.CLUSTER.K = 100                # number of K-means clusters
+_C.CLUSTER.IMAGE_SIZE = 255       # images are resized to this before the stage-1 backbone
+_C.CLUSTER.MINIBATCH_ABOVE = 50000  # use MiniBatchKMeans above this many images
+_C.CLUSTER.OUTPUT = ""            # clusters file; "" = OUTPUT_DIR/clusters.json
+
+# ---------------------------------------------------------------------------------------------------
+# Tracking (SiamFC inference, s2siamfc.md B.8)
+# ---------------------------------------------------------------------------------------------------
+_C.TRACK = CN()
+_C.TRACK.TYPE = "siamfc"          # registered tracker
+_C.TRACK.EXEMPLAR_SIZE = 127      # template crop size
+_C.TRACK.INSTANCE_SIZE = 255      # search crop size
+_C.TRACK.CONTEXT_AMOUNT = 0.5     # context margin around the target
+_C.TRACK.TOTAL_STRIDE = 8         # network stride
+_C.TRACK.SCALE_NUM = 3            # number of search scales
+_C.TRACK.SCALE_STEP = 1.0375      # ratio between adjacent scales
+_C.TRACK.SCALE_PENALTY = 0.9745   # multiplies the response of non-centre scales
+_C.TRACK.SCALE_LR = 0.59          # scale update damping
+_C.TRACK.RESPONSE_UP = 16         # upsampling factor of the response (bicubic)
+_C.TRACK.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
+_C.TRACK.MIN_SIZE = 2.0           # minimum output width/height in pixels
+_C.TRACK.LINEAR_UPDATE = False    # running-average template update (paper 4.1)
+_C.TRACK.UPDATE_RATE = 0.0102     # lambda_u of the template update
+_C.TRACK.FAST = True              # batched scales, inference_mode, channels_last, bf16 where supported
+_C.TRACK.BF16 = "auto"            # "auto" (if the CPU/GPU supports it), "on" or "off"; only with FAST
+_C.TRACK.NUM_THREADS = 0          # torch CPU threads; 0 = number of available cores
+# one-image fine-tuning (paper 4.4)
+_C.TRACK.FINETUNE = CN()
+_C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the first frame before tracking
+_C.TRACK.FINETUNE.ITERS = 5       # optimisation steps (paper: 5 or 10)
+_C.TRACK.FINETUNE.LR = 1e-5       # Adam learning rate
+_C.TRACK.FINETUNE.BATCH_SIZE = 8  # self-supervised pairs per step, sampled around the given box
+
+
+def get_cfg() -> CN:
+    """A fresh, mutable copy of the defaults."""
+    return _C.clone()
+
+
+def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -> CN:
+    """Defaults, then the YAML file (if any), then KEY VALUE overrides; unknown keys name the file."""
+    cfg = get_cfg()
+    if path:
+        merge_file(cfg, path)
+    if opts:
+        opts = list(opts)
+        if len(opts) % 2:
+            raise ValueError(f"--opts needs KEY VALUE pairs, got an odd number of items: {opts}")
+        try:
+            cfg.merge_from_list(opts)
+        except (KeyError, ValueError, AssertionError) as e:
+            raise ValueError(f"--opts: {e}") from None
+    return cfg
+
+
+def merge_file(cfg: CN, path: str) -> None:
+    path = str(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"config file not found: {path}")
+    try:
+        cfg.merge_from_file(path)
+    except KeyError as e:  # yacs: "Non-existent config key: X"
+        raise KeyError(f"{path}: {e.args[0] if e.args else e}") from None
+    except (ValueError, AssertionError) as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def save_cfg(cfg: CN, path) -> None:
+    """Write the effective config as YAML, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(cfg.dump())
+    os.replace(tmp, path)

@@ -1,0 +1,88 @@
+"""Checkpoints: written atomically, read with ``torch.load(weights_only=True)``.
+
+A pysot-ss checkpoint is a dict ``{"format": "pysot-ss", "model": state_dict, "config": <yaml str>, ...}``
+(training checkpoints add optimizer/scheduler/epoch/RNG states). A bare state dict (the model zoo's fp16 file,
+siamfc-pytorch's ``.pth``) also loads as long as its keys match the model.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+
+FORMAT = "pysot-ss"
+
+
+class CheckpointError(RuntimeError):
+    """A file that is missing, unreadable or not a checkpoint for this model."""
+
+
+def save_checkpoint(state: Dict[str, Any], path) -> None:
+    """torch.save to a temp file in the same folder, then rename: a crash never leaves half a checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = dict(state)
+    state.setdefault("format", FORMAT)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_checkpoint(path, map_location="cpu") -> Dict[str, Any]:
+    path = str(path)
+    if not os.path.isfile(path):
+        raise CheckpointError(f"snapshot not found: {path}")
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # pickle errors, zip errors, unsupported globals...
+        raise CheckpointError(f"{path}: not a pysot-ss checkpoint or state dict ({type(e).__name__}: "
+                              f"{str(e).splitlines()[0] if str(e) else ''})") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{path}: not a pysot-ss checkpoint (found a {type(obj).__name__}, expected a dict)")
+    return obj
+
+
+def extract_state_dict(obj: Dict[str, Any], path="<checkpoint>") -> Dict[str, torch.Tensor]:
+    for key in ("model", "state_dict"):
+        if key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+            break
+    if not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path}: not a pysot-ss checkpoint (no model weights inside)")
+    return {(k[7:] if k.startswith("module.") else k): v for k, v in obj.items()}
+
+
+def load_weights(model: torch.nn.Module, path, strict: bool = True, map_location="cpu") -> Dict[str, Any]:
+    """Load model weights from `path` into `model` (any float dtype is cast); returns the whole checkpoint dict."""
+    obj = load_checkpoint(path, map_location)
+    state = extract_state_dict(obj, path)
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    if strict and (missing or unexpected):
+        raise CheckpointError(
+            f"{path}: weights do not match the model built from the config "
+            f"(missing {len(missing)}: {missing[:5]}; unexpected {len(unexpected)}: {unexpected[:5]}). "
+            f"Check BACKBONE.TYPE / HEAD.TYPE.")
+    bad = [k for k in own if k in state and own[k].shape != state[k].shape]
+    if bad:
+        raise CheckpointError(f"{path}: shape mismatch for {bad[:5]} (e.g. {tuple(state[bad[0]].shape)} vs "
+                              f"{tuple(own[bad[0]].shape)}). Check BACKBONE.TYPE / HEAD.TYPE.")
+    state = {k: v.to(own[k].dtype) if v.is_floating_point() else v for k, v in state.items() if k in own}
+    model.load_state_dict(state, strict=strict)
+    return obj
+
+
+def config_from_checkpoint(path) -> Optional[str]:
+    """The YAML config stored in a pysot-ss checkpoint, or None."""
+    obj = load_checkpoint(path)
+    cfg = obj.get("config")
+    return cfg if isinstance(cfg, str) else None
