@@ -166,6 +166,9 @@ _C.TRACK.UPDATE_RATE = 0.0102     # lambda_u of the template update
 _C.TRACK.FAST = True              # batched scales, inference_mode, channels_last, bf16 where supported
 _C.TRACK.BF16 = "auto"            # "auto" (if the CPU/GPU supports it), "on" or "off"; only with FAST
 _C.TRACK.NUM_THREADS = 0          # torch CPU threads; 0 = number of available cores
+# OpenCV baselines (opencv_kcf, opencv_csrt)
+_C.TRACK.OPENCV = CN()
+_C.TRACK.OPENCV.KCF_DETECT_THRESH = 0.0  # OpenCV KCF's detection gate (OpenCV default 0.5 stalls; 0 = classic KCF)
 # one-image fine-tuning (paper 4.4)
 _C.TRACK.FINETUNE = CN()
 _C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the first frame before tracking
