@@ -1,0 +1,95 @@
+"""Dataset selection through the ``DATASETS`` registry.
+
+Each benchmark is a :class:`DatasetEntry` registered under its canonical name and its aliases; an entry also
+matches its names case- and separator-insensitively (``otb2015``, ``got10k``, ``VOT-2018``). A name no entry
+matches is a custom dataset (a folder of sequences, :mod:`toolkit.datasets.custom`), so adding a benchmark means
+registering one entry, not editing an if-chain::
+
+    DATASETS.register("UAV123", DatasetEntry("UAV123", build_uav))
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from toolkit.datasets.base import Dataset, normalise_name
+from toolkit.datasets.custom import build_custom
+from toolkit.datasets.got10k import build_got10k
+from toolkit.datasets.lasot import build_lasot
+from toolkit.datasets.otb import build_otb
+from toolkit.datasets.vot import build_vot
+from toolkit.utils.errors import ToolkitError
+from toolkit.utils.registry import Registry
+
+__all__ = ["DATASETS", "DatasetEntry", "DatasetFactory", "resolve_dataset"]
+
+DATASETS = Registry("dataset")
+
+CUSTOM = "custom"
+
+
+class DatasetEntry:
+    """A benchmark's builder with its canonical name and aliases.
+
+    ``builder(name, dataset_root, load_img=False, videos=None, eao_interval=None, protocol=..., canonical=...)``
+    """
+
+    def __init__(self, canonical: str, builder: Callable[..., Dataset], aliases: Iterable[str] = ()):
+        self.canonical = canonical
+        self.builder = builder
+        self.aliases = tuple(aliases)
+        self._keys = {normalise_name(n) for n in (canonical, *self.aliases)}
+
+    def matches(self, name: str) -> bool:
+        return normalise_name(name) in self._keys
+
+    def __call__(self, name: str, dataset_root, **kwargs) -> Dataset:
+        return self.builder(name, dataset_root, canonical=self.canonical, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"DatasetEntry({self.canonical!r}, aliases={self.aliases})"
+
+
+def register(entry: DatasetEntry) -> DatasetEntry:
+    for key in (entry.canonical, *entry.aliases):
+        DATASETS.register(key, entry)
+    return entry
+
+
+for _vot in ("VOT2016", "VOT2017", "VOT2018", "VOT2019"):
+    register(DatasetEntry(_vot, build_vot))
+register(DatasetEntry("OTB100", build_otb, aliases=("OTB2015",)))
+register(DatasetEntry("OTB50", build_otb))
+register(DatasetEntry("OTB2013", build_otb))
+register(DatasetEntry("GOT-10k", build_got10k))
+register(DatasetEntry("LaSOT", build_lasot))
+register(DatasetEntry(CUSTOM, build_custom))
+
+
+def resolve_dataset(name: str) -> DatasetEntry:
+    """The registry entry for `name`: exact key, then case/separator-insensitive match, else the custom entry."""
+    if name in DATASETS:
+        return DATASETS.get(name)
+    for key in DATASETS:
+        entry = DATASETS.get(key)
+        if entry.matches(name):
+            return entry
+    return DATASETS.get(CUSTOM)
+
+
+class DatasetFactory:
+    @staticmethod
+    def create_dataset(name: str = None, dataset_root=None, load_img: bool = False, **kwargs) -> Dataset:
+        """Build a dataset by name (pysot's entry point).
+
+        kwargs: ``videos=[...]`` (a subset), ``eao_interval=(low, high)`` (overrides the VOT defaults),
+        ``protocol='ope'|'reset'`` (custom datasets default to 'ope', VOT20xx to 'reset').
+        """
+        if not name:
+            raise ToolkitError("create_dataset: a dataset name is required")
+        if dataset_root is None:
+            raise ToolkitError(f"create_dataset({name!r}): dataset_root is required")
+        for key in ("protocol", "eao_interval", "videos"):  # None means "the dataset's default"
+            if key in kwargs and kwargs[key] is None:
+                del kwargs[key]
+        entry = resolve_dataset(name)
+        return entry(name, dataset_root, load_img=load_img, **kwargs)
