@@ -77,7 +77,9 @@ _C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBo
 #   DATASET.NAMES: ["UNLABELED"]
 #   DATASET.UNLABELED: {TYPE: image_folder, ROOT: data/unlabeled}
 # Source keys: TYPE (registered source), ROOT, ANNO (labelled sources), LIST (list-file source),
-# FRAME_STEP (use every k-th frame of a video folder), NUM_USE (-1 = all), WEIGHT (sampling weight).
+# FRAME_STEP (use every k-th frame of a video folder), NUM_USE (-1 = all), WEIGHT (sampling weight),
+# SUBDIRS (image_folder: only these sub-folders of ROOT), VIDEOS (video_pairs: only these sequences),
+# FRAME_FORMAT (video_pairs with ANNO: frame file name, e.g. "{frame}.JPEG"). See pysot_ss/datasets/sources/.
 # ---------------------------------------------------------------------------------------------------
 _C.DATASET = CN(new_allowed=True)
 _C.DATASET.NAMES = ["SYNTHETIC"]  # sources used for training, in order
@@ -144,6 +146,10 @@ _C.CLUSTER.K = 100                # number of K-means clusters
 _C.CLUSTER.IMAGE_SIZE = 255       # images are resized to this before the stage-1 backbone
 _C.CLUSTER.MINIBATCH_ABOVE = 50000  # use MiniBatchKMeans above this many images
 _C.CLUSTER.OUTPUT = ""            # clusters file; "" = OUTPUT_DIR/clusters.json
+_C.CLUSTER.STAGE1_CFG = ""        # stage-1 config used by tools/train.py to build a missing SAMPLER.CLUSTER_FILE
+                                  # (its OUTPUT_DIR/model.pth is reused, or trained first); "" = error
+_C.CLUSTER.N_INIT = 10            # K-means restarts (k-means++ init, random_state = SEED)
+_C.CLUSTER.BATCH_SIZE = 32        # images per forward pass of the stage-1 backbone
 
 # ---------------------------------------------------------------------------------------------------
 # Tracking (SiamFC inference, s2siamfc.md B.8)
@@ -175,6 +181,7 @@ _C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the firs
 _C.TRACK.FINETUNE.ITERS = 5       # optimisation steps (paper: 5 or 10)
 _C.TRACK.FINETUNE.LR = 1e-5       # Adam learning rate
 _C.TRACK.FINETUNE.BATCH_SIZE = 8  # self-supervised pairs per step, sampled around the given box
+_C.TRACK.FINETUNE.MODIFIERS = []  # loss modifiers used while fine-tuning ([] = plain balanced loss)
 
 
 def get_cfg() -> CN:
