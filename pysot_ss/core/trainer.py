@@ -1,0 +1,485 @@
+"""SiamFC / S2SiamFC training loop: ``Trainer(cfg).train()`` -> path of the final model.
+
+Conventions (pysot's train.py, spec pysot-framework.md 4.5, improved):
+* one process, or DDP under ``torchrun`` (NCCL on GPUs, gloo on CPU) with a DistributedSampler; the whole loss
+  (including the adversarial-mask forwards) runs inside the one DDP forward, see ``pysot_ss.losses.objective``;
+* SiamFC's schedule: SGD (momentum, weight decay) on all parameters, lr BASE_LR -> END_LR exponentially over
+  EPOCHS (epoch e trains at BASE_LR * (END_LR/BASE_LR)^(e/(EPOCHS-1)), pysot's "log" schedule), xavier init;
+* after every epoch an atomic checkpoint ``OUTPUT_DIR/checkpoint_e{epoch}.pth`` (epoch = epochs done) with model,
+  optimizer, scheduler, step and every rank's RNG states (python/numpy/torch/objective), loadable with
+  ``weights_only=True``; ``resume="auto"`` continues from the latest one exactly (bit-identical on CPU);
+* OUTPUT_DIR/config.yaml (effective config), OUTPUT_DIR/model.pth (final weights), logs under LOG_DIR:
+  ``train.log`` (text) and TensorBoard events (losses, lr, throughput, data wait, AC-weight histogram, images);
+* bf16 autocast and channels_last on GPU (TRAIN.AMP, TRAIN.CHANNELS_LAST); plain fp32 on CPU;
+* a non-finite loss skips the step on every rank (counted in the log).
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections import defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+from torch.utils.data.distributed import DistributedSampler
+
+from pysot_ss.core import distributed as du
+from pysot_ss.core.config import save_cfg
+from pysot_ss.losses import Objective
+from pysot_ss.models import build_model
+from pysot_ss.utils.checkpoint import load_checkpoint, load_weights, save_checkpoint
+from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger
+
+BATCH_KEYS = ("template", "search", "offset", "negative", "mean_color")
+_CKPT_RE = re.compile(r"^checkpoint_e(\d+)\.pth$")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# RNG states as plain tensors / lists, so checkpoints load with torch.load(weights_only=True)
+# ------------------------------------------------------------------------------------------------------------
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def get_rng_state() -> Dict[str, object]:
+    version, state, gauss = random.getstate()
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    out = {"python": {"version": version, "state": torch.tensor(state, dtype=torch.int64), "gauss": gauss},
+           "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                     "has_gauss": int(has_gauss), "cached": float(cached)},
+           "torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out["cuda"] = torch.cuda.get_rng_state()
+    return out
+
+
+def set_rng_state(state: Dict[str, object]) -> None:
+    py = state["python"]
+    random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
+    nps = state["numpy"]
+    np.random.set_state(("MT19937", nps["keys"].numpy().astype(np.uint32), nps["pos"], nps["has_gauss"],
+                         nps["cached"]))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["cuda"])
+
+
+def latest_checkpoint(out_dir) -> Optional[Path]:
+    """OUTPUT_DIR/checkpoint_e{N}.pth with the largest N, or None."""
+    found = []
+    for p in Path(out_dir).glob("checkpoint_e*.pth"):
+        m = _CKPT_RE.match(p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    return max(found)[1] if found else None
+
+
+def lr_gamma(base_lr: float, end_lr: float, epochs: int) -> float:
+    """Per-epoch factor taking BASE_LR to END_LR in the last epoch."""
+    if epochs <= 1 or base_lr <= 0 or end_lr <= 0:
+        return 1.0
+    return (end_lr / base_lr) ** (1.0 / (epochs - 1))
+
+
+def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
+    t = cfg.TRAIN
+    params = [p for p in model.parameters() if p.requires_grad]
+    kind = t.OPTIMIZER.lower()
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY)
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=t.BASE_LR, weight_decay=t.WEIGHT_DECAY)
+    raise ValueError(f"TRAIN.OPTIMIZER must be 'sgd' or 'adam', got {t.OPTIMIZER!r}")
+
+
+def load_backbone(backbone: nn.Module, path) -> int:
+    """Backbone weights from a backbone-only state dict or a whole-model checkpoint ('backbone.' keys)."""
+    from pysot_ss.utils.checkpoint import CheckpointError, extract_state_dict
+
+    state = extract_state_dict(load_checkpoint(path), path)
+    if any(k.startswith("backbone.") for k in state):
+        state = {k[len("backbone."):]: v for k, v in state.items() if k.startswith("backbone.")}
+    own = backbone.state_dict()
+    matched = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not matched:
+        raise CheckpointError(f"{path}: no weight matches the backbone (BACKBONE.PRETRAINED)")
+    backbone.load_state_dict(matched, strict=False)
+    return len(matched)
+
+
+class Trainer:
+    """``Trainer(cfg).train()``; `dataset` overrides ``build_train_dataset(cfg)`` (tests, custom data)."""
+
+    def __init__(self, cfg, dist_info: Optional[du.DistInfo] = None, resume: Optional[str] = None,
+                 dataset: Optional[Dataset] = None):
+        self.cfg = cfg.clone()
+        self.cfg.freeze()
+        cfg = self.cfg
+        self.dist = dist_info or du.init_distributed(cfg.DEVICE)
+        self.device = self.dist.device
+        self.main = self.dist.is_main
+        self.out_dir = Path(cfg.TRAIN.OUTPUT_DIR)
+        self.log_dir = Path(cfg.TRAIN.LOG_DIR) if cfg.TRAIN.LOG_DIR else self.out_dir / "logs"
+        if self.main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            save_cfg(cfg, self.out_dir / "config.yaml")
+        du.barrier()
+        self.log = setup_logger("pysot_ss.train", self.log_dir / "train.log" if self.main else None, self.dist.rank)
+        self.tb = TBWriter(self.log_dir, enabled=self.main)
+        seed_everything(cfg.SEED + self.dist.rank)
+
+        cuda = self.device.type == "cuda"
+        self.amp = bool(cfg.TRAIN.AMP) and cuda and torch.cuda.is_bf16_supported()
+        self.channels_last = bool(cfg.TRAIN.CHANNELS_LAST) and cuda
+        if cuda:
+            torch.backends.cudnn.benchmark = True  # fixed input sizes; exact reproducibility is a CPU promise
+
+        model = build_model(cfg)
+        if cfg.BACKBONE.PRETRAINED:
+            load_backbone(model.backbone, cfg.BACKBONE.PRETRAINED)
+        if cfg.TRAIN.PRETRAINED:
+            load_weights(model, cfg.TRAIN.PRETRAINED)
+        model.to(self.device)
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        self.model = model.train()
+        self.objective = Objective(cfg, model, seed=cfg.SEED + self.dist.rank)
+        if self.dist.enabled:
+            ids = [self.device.index] if cuda else None
+            self.net = nn.parallel.DistributedDataParallel(self.objective, device_ids=ids)
+        else:
+            self.net = self.objective
+        self.optimizer = build_optimizer(cfg, model)
+        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(
+            self.optimizer, lr_gamma(cfg.TRAIN.BASE_LR, cfg.TRAIN.END_LR, cfg.TRAIN.EPOCHS))
+
+        if dataset is None:
+            from pysot_ss.datasets import build_train_dataset
+            dataset = build_train_dataset(cfg, epoch_len=cfg.TRAIN.PAIRS_PER_EPOCH)
+        self.dataset = dataset
+        self.sampler = DistributedSampler(dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
+                                          shuffle=True, seed=cfg.SEED, drop_last=True)
+        self.steps_per_epoch = len(self.sampler) // cfg.TRAIN.BATCH_SIZE
+        if self.steps_per_epoch == 0:
+            raise ValueError(f"an epoch of {len(dataset)} pairs is shorter than one step of "
+                             f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
+
+        self.start_epoch = 0
+        self.step = 0
+        self.history: List[float] = []  # mean total_loss of each epoch trained by this Trainer
+        resume = resume if resume is not None else cfg.TRAIN.RESUME
+        if resume:
+            self._resume(resume)
+
+    # -- checkpoints -------------------------------------------------------------------------------------------
+    def _rng_all_ranks(self) -> List[Dict[str, object]]:
+        state = get_rng_state()
+        state["objective"] = self.objective.rng_state()
+        return du.all_gather_object(state)
+
+    def save(self, epoch: int) -> Optional[Path]:
+        du.broadcast_buffers(self.model)  # collective: every rank takes part
+        rng = self._rng_all_ranks()
+        path = None
+        if self.main:
+            path = self.out_dir / f"checkpoint_e{epoch}.pth"
+            save_checkpoint({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                             "scheduler": self.scheduler.state_dict(), "epoch": epoch, "step": self.step,
+                             "world_size": self.dist.world_size, "rng": rng, "config": self.cfg.dump()}, path)
+            self.log.info(f"saved {path}")
+        du.barrier()
+        return path
+
+    def _resume(self, resume: str) -> None:
+        if resume == "auto":
+            path = latest_checkpoint(self.out_dir)
+            if path is None:
+                self.log.info(f"--resume auto: no checkpoint in {self.out_dir}, starting from scratch")
+                return
+        else:
+            path = Path(resume)
+        ckpt = load_checkpoint(path, map_location="cpu")
+        for key in ("model", "optimizer", "scheduler", "epoch"):
+            if key not in ckpt:
+                raise ValueError(f"{path}: not a training checkpoint (no {key!r}); use TRAIN.PRETRAINED for weights")
+        self.model.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.start_epoch = int(ckpt["epoch"])
+        self.step = int(ckpt.get("step", 0))
+        rng = ckpt.get("rng") or []
+        if len(rng) == self.dist.world_size:
+            set_rng_state(rng[self.dist.rank])
+            if "objective" in rng[self.dist.rank]:
+                self.objective.set_rng_state(rng[self.dist.rank]["objective"])
+        else:
+            self.log.warning(f"{path}: saved by {len(rng)} process(es), resumed by {self.dist.world_size}: "
+                             f"RNG states re-seeded, the run will not be bit-identical")
+            seed_everything(self.cfg.SEED + 7919 * self.start_epoch + self.dist.rank)
+        if isinstance(ckpt.get("config"), str) and ckpt["config"] != self.cfg.dump():
+            self.log.warning(f"{path}: the checkpoint was written with a different config (using the current one)")
+        self.log.info(f"resumed from {path}: {self.start_epoch} epoch(s), {self.step} step(s) done")
+
+    def save_final(self) -> Optional[Path]:
+        du.broadcast_buffers(self.model)
+        path = None
+        if self.main:
+            path = self.out_dir / "model.pth"
+            save_checkpoint({"model": self.model.state_dict(), "config": self.cfg.dump(),
+                             "epoch": self.start_epoch, "step": self.step}, path)
+            self.log.info(f"saved {path}")
+        du.barrier()
+        return path
+
+    # -- data --------------------------------------------------------------------------------------------------
+    def _loader(self, epoch: int) -> DataLoader:
+        self.sampler.set_epoch(epoch)
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(epoch)
+        # worker seeds (python/numpy/torch, set by torch in each worker) from (SEED, epoch, rank), not from the
+        # global RNG; the PairDataset's items are a pure function of (SEED, epoch, index) anyway
+        g = torch.Generator()
+        g.manual_seed(self.cfg.SEED + 100003 * epoch + self.dist.rank)
+        workers = int(self.cfg.TRAIN.NUM_WORKERS)
+        return DataLoader(self.dataset, batch_size=self.cfg.TRAIN.BATCH_SIZE, sampler=self.sampler,
+                          num_workers=workers, pin_memory=self.device.type == "cuda", drop_last=True,
+                          generator=g, persistent_workers=False)
+
+    def _to_device(self, batch) -> Dict[str, torch.Tensor]:
+        out = {}
+        for k in BATCH_KEYS:
+            if k not in batch:
+                continue
+            v = batch[k].to(self.device, non_blocking=True)
+            if k in ("template", "search"):
+                v = v.float()
+                if self.channels_last:
+                    v = v.contiguous(memory_format=torch.channels_last)
+            out[k] = v
+        return out
+
+    def _bad_images(self) -> Optional[str]:
+        """PairDataset counts unreadable images across its worker processes; other datasets may not."""
+        bad = getattr(self.dataset, "bad_images", None)
+        if bad is None:
+            return None
+        skips = getattr(self.dataset, "bad_image_skips", None)
+        return f"{int(bad)}" + (f" ({int(skips)} draws replaced)" if skips else "")
+
+    # -- the loop ----------------------------------------------------------------------------------------------
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else nullcontext()
+
+    def _collect(self, step: int) -> bool:
+        t = self.cfg.TRAIN
+        every = [t.LOG_IMAGES_EVERY, t.PRINT_FREQ]
+        if "adversarial_mask" in self.objective.modifier_names:
+            every.append(self.cfg.LOSS.ADVERSARIAL_MASK.LOG_EVERY)
+        return self.main and any(e > 0 and step % e == 0 for e in every)
+
+    def _log_artifacts(self, step: int) -> None:
+        a = self.objective.artifacts
+        t = self.cfg.TRAIN
+        if "ac_weights" in a and t.PRINT_FREQ > 0 and step % t.PRINT_FREQ == 0:
+            self.tb.histogram("train/ac_weight", a["ac_weights"], step)
+        if t.LOG_IMAGES_EVERY > 0 and step % t.LOG_IMAGES_EVERY == 0:
+            self.tb.maps("images/response", a.get("response"), step)
+            self.tb.maps("images/label", a.get("labels"), step)
+        every = self.cfg.LOSS.ADVERSARIAL_MASK.LOG_EVERY
+        if "masked_templates" in a and every > 0 and step % every == 0:
+            m = a["masked_templates"]
+            self.tb.bgr_images("images/masked_templates", m[:4].flatten(0, 1), step, max_images=4 * m.shape[1])
+
+    def train(self) -> Optional[Path]:
+        cfg = self.cfg
+        t = cfg.TRAIN
+        max_steps = int(t.MAX_STEPS)
+        pairs_per_step = t.BATCH_SIZE * self.dist.world_size
+        self.log.info(f"training {cfg.BACKBONE.TYPE}+{cfg.HEAD.TYPE}, loss {cfg.LOSS.TYPE} + {list(cfg.LOSS.MODIFIERS)}"
+                      f", sampler {cfg.SAMPLER.TYPE}: {t.EPOCHS} epochs x {self.steps_per_epoch} steps x "
+                      f"{pairs_per_step} pairs on {self.device} ({self.dist.world_size} process(es), "
+                      f"amp={self.amp}, channels_last={self.channels_last}); output {self.out_dir}")
+        done = max_steps > 0 and self.step >= max_steps
+        epoch = self.start_epoch
+        while epoch < t.EPOCHS and not done:
+            done = self._train_epoch(epoch, max_steps)
+            if self.step_in_epoch == self.steps_per_epoch:  # a complete epoch
+                self.scheduler.step()
+                epoch += 1
+                self.start_epoch = epoch
+                self.save(epoch)
+        path = self.save_final()
+        self.tb.close()
+        close_logger(self.log)
+        return path
+
+    def _train_epoch(self, epoch: int, max_steps: int) -> bool:
+        from tqdm import tqdm
+
+        t = self.cfg.TRAIN
+        lr = self.optimizer.param_groups[0]["lr"]
+        pairs_per_step = t.BATCH_SIZE * self.dist.world_size
+        self.tb.scalar("train/lr", lr, self.step)
+        meters: Dict[str, List[float]] = defaultdict(list)
+        epoch_loss, epoch_base, n_loss, skipped = 0.0, 0.0, 0, 0
+        self.step_in_epoch = 0
+        bar = tqdm(total=self.steps_per_epoch, desc=f"epoch {epoch + 1}/{t.EPOCHS}", dynamic_ncols=True,
+                   disable=True if not self.main else None, leave=False)
+        epoch_start = time.perf_counter()
+        end = time.perf_counter()
+        stop = False
+        for batch in self._loader(epoch):
+            data_time = time.perf_counter() - end
+            batch = self._to_device(batch)
+            collect = self._collect(self.step)
+            with self._autocast():
+                out = self.net(**batch, collect=collect)
+            loss = out["total_loss"]
+            if du.all_true(bool(torch.isfinite(loss.detach())), self.device):
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if t.GRAD_CLIP > 0:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.GRAD_CLIP)
+                self.optimizer.step()
+            else:
+                skipped += 1
+                self.log.warning(f"step {self.step}: non-finite loss {float(loss.detach()):.4g}, step skipped")
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            batch_time = time.perf_counter() - end
+            scalars = {k: float(v.detach()) for k, v in out.items()}
+            for k, v in scalars.items():
+                meters[k].append(v)
+            meters["data_time"].append(data_time)
+            meters["batch_time"].append(batch_time)
+            if math.isfinite(scalars["total_loss"]):
+                epoch_loss += scalars["total_loss"]
+                epoch_base += scalars["base_loss"]
+                n_loss += 1
+            if self.main:
+                self.tb.scalars({f"loss/{k}": v for k, v in scalars.items()}, self.step)
+                self.tb.scalars({"time/data": data_time, "time/batch": batch_time,
+                                 "speed/pairs_per_s": pairs_per_step / max(batch_time, 1e-9)}, self.step)
+                if collect:
+                    self._log_artifacts(self.step)
+                bar.set_postfix(loss=f"{scalars['total_loss']:.4f}", lr=f"{lr:.2e}",
+                                pps=f"{pairs_per_step / max(batch_time, 1e-9):.1f}")
+                bar.update(1)
+            self.step += 1
+            self.step_in_epoch += 1
+            if t.PRINT_FREQ > 0 and (self.step_in_epoch % t.PRINT_FREQ == 0
+                                     or self.step_in_epoch == self.steps_per_epoch):
+                self._print(epoch, lr, meters, pairs_per_step)
+                meters.clear()
+            if max_steps > 0 and self.step >= max_steps:
+                stop = True
+                break
+            end = time.perf_counter()
+        bar.close()
+        mean, base = epoch_loss / max(n_loss, 1), epoch_base / max(n_loss, 1)
+        bad = self._bad_images()
+        msg = (f"epoch {epoch + 1}/{t.EPOCHS} {'done' if not stop else 'stopped (TRAIN.MAX_STEPS)'}: "
+               f"{self.step_in_epoch} steps, mean total_loss {mean:.5f}, base_loss {base:.5f} (plain SiamFC), "
+               f"{time.perf_counter() - epoch_start:.1f}s")
+        if skipped:
+            msg += f", {skipped} step(s) skipped (non-finite loss)"
+        if bad is not None:
+            msg += f", bad images so far: {bad}"
+        self.log.info(msg)
+        self.tb.scalar("epoch/total_loss", mean, epoch + 1)
+        self.tb.scalar("epoch/base_loss", base, epoch + 1)
+        self.tb.flush()
+        self.history.append(mean)
+        return stop
+
+    def _print(self, epoch: int, lr: float, meters: Dict[str, List[float]], pairs_per_step: int) -> None:
+        names = sorted(meters)
+        vals = torch.tensor([float(np.mean(meters[k])) for k in names], dtype=torch.float64)
+        vals = du.all_reduce_mean(vals.to(self.device) if self.dist.backend == "nccl" else vals).cpu()
+        avg = dict(zip(names, vals.tolist()))
+        bt = avg.get("batch_time", float("nan"))
+        remaining = (self.cfg.TRAIN.EPOCHS - epoch) * self.steps_per_epoch - self.step_in_epoch
+        if self.cfg.TRAIN.MAX_STEPS > 0:
+            remaining = min(remaining, self.cfg.TRAIN.MAX_STEPS - self.step)
+        eta = max(remaining, 0) * bt
+        losses = "  ".join(f"{k}: {avg[k]:.5f}" for k in names if k not in ("data_time", "batch_time"))
+        self.log.info(f"Epoch: [{epoch + 1}][{self.step_in_epoch}/{self.steps_per_epoch}] lr: {lr:.6f}  {losses}  "
+                      f"batch_time: {bt:.3f}s  data_wait: {avg.get('data_time', float('nan')):.3f}s  "
+                      f"{pairs_per_step / max(bt, 1e-9):.1f} pairs/s  ETA {int(eta // 3600)}:"
+                      f"{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Two-stage hard negatives (paper 3.5): stage-1 model -> K-means clusters -> stage-2 training
+# ------------------------------------------------------------------------------------------------------------
+_STAGE1_DROP = ("SAMPLER.", "CLUSTER.", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_DIR", "TRAIN.RESUME")
+
+
+def stage1_opts(opts) -> List[str]:
+    """The command-line overrides that also apply to an automatic stage-1 run (not its output or sampler)."""
+    opts = list(opts or [])
+    out = []
+    for k, v in zip(opts[0::2], opts[1::2]):
+        if not str(k).startswith(_STAGE1_DROP):
+            out += [k, v]
+    return out
+
+
+def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
+    """For SAMPLER.TYPE hard_negative with a missing SAMPLER.CLUSTER_FILE: build it from the stage-1 run named by
+    CLUSTER.STAGE1_CFG (reusing its OUTPUT_DIR/model.pth, or training it first with --resume auto). Without
+    CLUSTER.STAGE1_CFG a missing file is an error that spells out the two-stage recipe."""
+    from pysot_ss.core.config import load_cfg
+
+    if cfg.SAMPLER.TYPE != "hard_negative":
+        return
+    target = str(cfg.SAMPLER.CLUSTER_FILE)
+    if target and Path(target).is_file():
+        if dist_info.is_main:
+            setup_logger("pysot_ss.stages", None, 0).info(f"hard negatives: using the clusters file {target}")
+        return
+    if not target:
+        raise ValueError("SAMPLER.TYPE hard_negative needs SAMPLER.CLUSTER_FILE (the clusters file of stage 1)")
+    if not cfg.CLUSTER.STAGE1_CFG:
+        raise FileNotFoundError(
+            f"SAMPLER.CLUSTER_FILE {target} does not exist. Two-stage recipe: "
+            f"(1) python tools/train.py --cfg <stage-1 config, e.g. experiments/s2siamfc/stage1.yaml>; "
+            f"(2) python tools/cluster.py --cfg <that config> --out {target}; (3) train this config again. "
+            f"Or set CLUSTER.STAGE1_CFG to do (1)-(2) automatically.")
+    s1 = load_cfg(cfg.CLUSTER.STAGE1_CFG, stage1_opts(opts))
+    s1.SEED, s1.DEVICE = cfg.SEED, cfg.DEVICE
+    if s1.SAMPLER.TYPE == "hard_negative":
+        raise ValueError(f"CLUSTER.STAGE1_CFG {cfg.CLUSTER.STAGE1_CFG} uses the hard_negative sampler itself")
+    snapshot = Path(s1.TRAIN.OUTPUT_DIR) / "model.pth"
+    logger = setup_logger("pysot_ss.stages", None, dist_info.rank)
+    if not _finished(s1, snapshot):
+        logger.info(f"{target} missing: training stage 1 ({cfg.CLUSTER.STAGE1_CFG} -> {snapshot}) first")
+        Trainer(s1, dist_info, resume="auto").train()
+    else:
+        logger.info(f"{target} missing: reusing the finished stage-1 model {snapshot}")
+    if dist_info.is_main:
+        from pysot_ss.core.cluster import build_clusters
+
+        logger.info(f"building {target} from {snapshot}")
+        build_clusters(cfg, snapshot, out=target, device=dist_info.device)
+        logger.info(f"wrote {target}")
+    du.barrier()
+    close_logger(logger)
+
+
+def _finished(cfg, snapshot: Path) -> bool:
+    """Whether `snapshot` (a Trainer's model.pth) completed the run `cfg` describes (epochs or MAX_STEPS)."""
+    if not snapshot.is_file():
+        return False
+    ckpt = load_checkpoint(snapshot)
+    epoch, step = int(ckpt.get("epoch", 0)), int(ckpt.get("step", 0))
+    return epoch >= cfg.TRAIN.EPOCHS or (cfg.TRAIN.MAX_STEPS > 0 and step >= cfg.TRAIN.MAX_STEPS)

@@ -1,0 +1,107 @@
+"""K-means hard negatives: clusters file format, determinism, K clipping, the CLI and the automatic stage 1."""
+import json
+
+import pytest
+import torch
+
+from pysot_ss.core.cluster import build_clusters, kmeans
+from pysot_ss.core.config import get_cfg
+from pysot_ss.core.distributed import DistInfo
+from pysot_ss.core.trainer import Trainer, ensure_clusters
+from pysot_ss.datasets import build_sources, build_train_dataset
+from pysot_ss.models import build_model
+from pysot_ss.utils.checkpoint import save_checkpoint
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    from toolkit.datasets.synthetic import generate_unlabeled_images
+    return generate_unlabeled_images(tmp_path_factory.mktemp("unl") / "images", n=10, seed=5, size=(128, 96))
+
+
+def _cfg(images, out, k=3):
+    cfg = get_cfg()
+    cfg.DEVICE = "cpu"
+    cfg.BACKBONE.TYPE, cfg.HEAD.TYPE, cfg.INPUT.NORMALIZE = "alexnet_s2", "xcorr_bn", "unit"
+    cfg.DATASET.SYNTHETIC.ROOT = str(images)
+    cfg.CLUSTER.K = k
+    cfg.CLUSTER.IMAGE_SIZE = 103
+    cfg.TRAIN.OUTPUT_DIR = str(out)
+    cfg.TRAIN.EXEMPLAR_SIZE, cfg.TRAIN.SEARCH_SIZE, cfg.LOSS.R_POS = 103, 135, 8
+    cfg.TRAIN.BATCH_SIZE, cfg.TRAIN.NUM_WORKERS, cfg.TRAIN.PAIRS_PER_EPOCH, cfg.TRAIN.EPOCHS = 2, 0, 4, 1
+    return cfg
+
+
+def _snapshot(cfg, path):
+    save_checkpoint({"model": build_model(cfg).state_dict(), "config": cfg.dump()}, path)
+    return path
+
+
+def test_clusters_file_is_complete_and_deterministic(images, tmp_path):
+    cfg = _cfg(images, tmp_path)
+    snap = _snapshot(cfg, tmp_path / "stage1.pth")
+    a = json.loads(build_clusters(cfg, snap, out=tmp_path / "a.json").read_text())
+    b = json.loads(build_clusters(cfg, snap, out=tmp_path / "b.json").read_text())
+    assert a == b
+    keys = [k for src in build_sources(cfg) for k in src.keys()]
+    assert a["version"] == 1 and a["k"] == 3 and a["seed"] == cfg.SEED
+    assert sorted(a["assignments"]) == sorted(keys)
+    assert set(a["assignments"].values()) == {0, 1, 2}
+    assert len(a["centroids"]) == 3 and len(a["centroids"][0]) == 256
+    # the hard-negative sampler of the data pipeline reads it
+    cfg.SAMPLER.TYPE, cfg.SAMPLER.CLUSTER_FILE, cfg.SAMPLER.NEG_PROB = "hard_negative", str(tmp_path / "a.json"), 1.0
+    item = build_train_dataset(cfg, epoch_len=2)[0]
+    assert bool(item["negative"])
+
+
+def test_k_is_clipped_to_the_number_of_images(images, tmp_path):
+    cfg = _cfg(images, tmp_path, k=50)
+    snap = _snapshot(cfg, tmp_path / "s.pth")
+    with pytest.warns(UserWarning, match="only 10 images"):
+        out = json.loads(build_clusters(cfg, snap).read_text())  # default: OUTPUT_DIR/clusters.json
+    assert out["k"] == 10 and (tmp_path / "clusters.json").is_file()
+
+
+def test_kmeans_minibatch_branch_is_seeded():
+    import numpy as np
+    x = np.random.default_rng(0).normal(size=(60, 8))
+    a = kmeans(x, 4, seed=1, n_init=2, minibatch_above=10)
+    b = kmeans(x, 4, seed=1, n_init=2, minibatch_above=10)
+    assert (a[0] == b[0]).all() and a[1].shape == (4, 8)
+
+
+def test_cluster_cli(images, tmp_path):
+    from tools.cluster import main
+    cfg = _cfg(images, tmp_path)
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text(cfg.dump())
+    _snapshot(cfg, tmp_path / "model.pth")
+    assert main(["--cfg", str(cfg_path), "--device", "cpu"]) == 0  # snapshot/out default to OUTPUT_DIR
+    assert json.loads((tmp_path / "clusters.json").read_text())["k"] == 3
+    assert main(["--cfg", str(cfg_path), "--snapshot", str(tmp_path / "none.pth")]) == 2
+
+
+def test_missing_clusters_file_runs_stage1_then_clusters(images, tmp_path):
+    s1 = _cfg(images, tmp_path / "stage1")
+    s1_path = tmp_path / "stage1.yaml"
+    s1_path.write_text(s1.dump())
+    cfg = _cfg(images, tmp_path / "stage2")
+    cfg.SAMPLER.TYPE = "hard_negative"
+    cfg.SAMPLER.CLUSTER_FILE = str(tmp_path / "stage1" / "clusters.json")
+    with pytest.raises(FileNotFoundError, match="tools/cluster.py"):
+        ensure_clusters(cfg, DistInfo())
+    cfg.CLUSTER.STAGE1_CFG = str(s1_path)
+    ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1", "TRAIN.OUTPUT_DIR", "ignored"])
+    assert (tmp_path / "stage1" / "model.pth").is_file()
+    assert json.loads((tmp_path / "stage1" / "clusters.json").read_text())["k"] == 3
+    cfg.TRAIN.MAX_STEPS = 1
+    assert Trainer(cfg).train().is_file()

@@ -1,0 +1,62 @@
+"""One-image fine-tuning (paper 4.4) on a generated frame."""
+import numpy as np
+import pytest
+import torch
+
+from pysot_ss.core.config import get_cfg
+from pysot_ss.models import build_model
+from pysot_ss.tracker.finetune import finetune_on_first_frame
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _frame():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(96, 128, 3), dtype=np.uint8)
+    img[30:60, 40:80] = (20, 200, 60)  # a "target"
+    return img
+
+
+def _cfg(backbone, head, normalize, modifiers=()):
+    cfg = get_cfg()
+    cfg.BACKBONE.TYPE, cfg.HEAD.TYPE, cfg.INPUT.NORMALIZE = backbone, head, normalize
+    cfg.TRAIN.EXEMPLAR_SIZE, cfg.TRAIN.SEARCH_SIZE, cfg.LOSS.R_POS = 103, 135, 8
+    cfg.TRACK.FINETUNE.ITERS, cfg.TRACK.FINETUNE.BATCH_SIZE = 2, 2
+    cfg.TRACK.FINETUNE.MODIFIERS = list(modifiers)
+    return cfg
+
+
+@pytest.mark.parametrize("net", [("alexnet_s2", "xcorr_bn", "unit", ["anti_clutter"]),
+                                 ("alexnet", "xcorr", "none", [])])
+def test_finetune_changes_a_copy_slightly_and_deterministically(net):
+    cfg = _cfg(*net)
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng_before = torch.get_rng_state()
+    tuned = finetune_on_first_frame(model, _frame(), (40, 30, 40, 30), cfg)
+    assert tuned is not model and not tuned.training
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # original untouched
+    assert torch.equal(torch.get_rng_state(), rng_before)                           # global RNG untouched
+    after = tuned.state_dict()
+    w = "backbone.conv1.0.weight"
+    delta = (after[w] - before[w]).abs().max().item()
+    # Adam's first steps move each weight by about lr (1e-5) per step: 2 steps -> at most ~2e-5
+    assert 0 < delta <= 3e-5
+    bn = [k for k in after if "running_mean" in k]
+    assert bn and all(torch.equal(after[k], before[k]) for k in bn)                 # BN frozen
+    again = finetune_on_first_frame(model, _frame(), (40, 30, 40, 30), cfg)
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in after.items())
+
+
+def test_bad_box_is_rejected():
+    cfg = _cfg("alexnet", "xcorr", "none")
+    with pytest.raises(ValueError, match="positive size"):
+        finetune_on_first_frame(build_model(cfg), _frame(), (1, 1, 0, 5), cfg)

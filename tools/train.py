@@ -1,0 +1,70 @@
+#!/usr/bin/env python
+"""Train SiamFC / S2SiamFC.
+
+    python tools/train.py --cfg experiments/s2siamfc/config.yaml                 # full method (two stages)
+    python tools/train.py --cfg experiments/s2siamfc/ss.yaml --opts TRAIN.EPOCHS 5 TRAIN.MAX_STEPS 100
+    python tools/train.py --cfg ... --resume auto                                 # continue the latest checkpoint
+    torchrun --standalone --nproc_per_node=4 tools/train.py --cfg ...             # DDP (NCCL, or gloo on CPU)
+
+Hard negatives (SAMPLER.TYPE hard_negative) need SAMPLER.CLUSTER_FILE; when it is missing and
+CLUSTER.STAGE1_CFG names the stage-1 config, that run is trained first (or its model.pth reused) and clustered.
+The explicit recipe: train stage1.yaml, then tools/cluster.py --cfg experiments/s2siamfc/stage1.yaml, then
+config.yaml. Exit status: 0 done, 2 bad configuration or data.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from pysot_ss.core import distributed as du  # noqa: E402
+from pysot_ss.core.config import load_cfg  # noqa: E402
+from pysot_ss.core.trainer import Trainer, ensure_clusters  # noqa: E402
+from pysot_ss.utils.checkpoint import CheckpointError  # noqa: E402
+from pysot_ss.utils.registry import RegistryError  # noqa: E402
+from toolkit.utils.errors import ToolkitError  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="train a SiamFC / S2SiamFC model")
+    p.add_argument("--cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
+    p.add_argument("--resume", default=None,
+                   help="'auto' (latest checkpoint_e*.pth in OUTPUT_DIR) or a checkpoint path "
+                        "(default: TRAIN.RESUME of the config)")
+    p.add_argument("--seed", type=int, default=None, help="overrides SEED")
+    p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
+    p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        cfg = load_cfg(args.cfg, args.opts)
+    except (FileNotFoundError, KeyError, ValueError) as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
+    if args.seed is not None:
+        cfg.SEED = args.seed
+    if args.device:
+        cfg.DEVICE = args.device
+    try:
+        dist_info = du.init_distributed(cfg.DEVICE)
+    except RuntimeError as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        ensure_clusters(cfg, dist_info, args.opts)
+        path = Trainer(cfg, dist_info, resume=args.resume).train()
+        if path is not None:
+            print(f"model: {path}")
+        return 0
+    except (ToolkitError, CheckpointError, RegistryError, FileNotFoundError, ValueError) as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        du.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
