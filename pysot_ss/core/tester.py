@@ -1,0 +1,247 @@
+"""Glue between pysot-ss trackers and the toolkit's protocol runners (what ``tools/test.py`` calls).
+
+* `make_tracker_factory(config, snapshot, opts, device, tracker=None)` builds the effective config (defaults ->
+  ``--config`` YAML, or else the config stored in the snapshot -> ``--opts`` -> ``--tracker``/``--device``) and
+  returns a picklable `TrackerFactory`: each worker process calls it once to build its own tracker.
+* `run_test(...)` creates the dataset, saves the effective config next to the results, and runs
+  `toolkit.protocols.run_dataset`; it returns the process exit status (0 ok, 1 if a video failed).
+
+Setup problems (bad config key, missing snapshot, unknown tracker or dataset) raise `TesterError` with a one-line
+message, which tools/test.py prints without a traceback (exit status 2).
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from yacs.config import CfgNode as CN
+
+from pysot_ss.core.config import get_cfg, merge_file, save_cfg
+
+__all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory", "requires_weights",
+           "default_tracker_name", "run_test"]
+
+
+class TesterError(Exception):
+    """A problem with the arguments of a test run, reported as one line."""
+
+
+# ------------------------------------------------------------------------------------------------ config
+
+def _merge_opts(cfg: CN, opts: Optional[Sequence[str]]) -> None:
+    opts = list(opts or [])
+    if len(opts) % 2:
+        raise TesterError(f"--opts needs KEY VALUE pairs, got an odd number of items: {opts}")
+    try:
+        cfg.merge_from_list(opts)
+    except (KeyError, ValueError, AssertionError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        raise TesterError(f"--opts: {msg}") from None
+
+
+def _config_in_snapshot(snapshot: str) -> Optional[str]:
+    from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint
+    try:
+        return config_from_checkpoint(snapshot)
+    except CheckpointError as e:
+        raise TesterError(str(e)) from None
+
+
+def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = None,
+                      opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None,
+                      device: Optional[str] = None) -> CN:
+    """The effective tracking config; the snapshot's stored config is used only when no --config is given."""
+    cfg = get_cfg()
+    if config:
+        try:
+            merge_file(cfg, config)
+        except (FileNotFoundError, KeyError, ValueError) as e:
+            raise TesterError(e.args[0] if e.args else str(e)) from None
+    elif snapshot:
+        stored = _config_in_snapshot(snapshot)
+        if stored:
+            try:
+                cfg.merge_from_other_cfg(CN.load_cfg(stored))
+            except (KeyError, ValueError, AssertionError) as e:
+                raise TesterError(f"{snapshot}: its stored config does not match this version of pysot-ss "
+                                  f"({e.args[0] if e.args else e}); pass --config") from None
+    _merge_opts(cfg, opts)
+    if tracker:
+        cfg.TRACK.TYPE = tracker
+    if device:
+        cfg.DEVICE = device
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------------ trackers
+
+def _tracker_class(name: str):
+    from pysot_ss.tracker.builder import register_all
+    from pysot_ss.utils.registry import TRACKERS, RegistryError
+    register_all()
+    try:
+        return TRACKERS.get(name)
+    except RegistryError as e:
+        raise TesterError(str(e)) from None
+
+
+def requires_weights(tracker_type: str) -> bool:
+    """Does this registered tracker need a network (and so a --snapshot)?
+
+    A class may say so with ``REQUIRES_WEIGHTS = True/False``; otherwise a constructor whose ``model`` argument
+    defaults to None (the OpenCV trackers) needs none.
+    """
+    cls = _tracker_class(tracker_type)
+    flag = getattr(cls, "REQUIRES_WEIGHTS", None)
+    if flag is not None:
+        return bool(flag)
+    try:
+        param = inspect.signature(cls).parameters.get("model")
+    except (TypeError, ValueError):
+        return True
+    return not (param is not None and param.default is None)
+
+
+class TrackerFactory:
+    """Picklable recipe of a tracker: the effective config (as YAML), the snapshot path and the device."""
+
+    def __init__(self, cfg: CN, snapshot: Optional[str]):
+        self.cfg_yaml = cfg.dump()
+        self.snapshot = snapshot
+        self.tracker_type = cfg.TRACK.TYPE
+
+    @property
+    def cfg(self) -> CN:
+        cfg = get_cfg()
+        cfg.merge_from_other_cfg(CN.load_cfg(self.cfg_yaml))
+        return cfg
+
+    def __call__(self, num_threads: Optional[int] = None):
+        cfg = self.cfg
+        if num_threads:
+            cfg.TRACK.NUM_THREADS = int(num_threads)
+        from pysot_ss.tracker import build_tracker
+        if not self.snapshot:
+            return build_tracker(cfg, None)
+        # pysot_ss.api.load_tracker's steps, from an in-memory config
+        from pysot_ss.models import build_model
+        from pysot_ss.utils.checkpoint import load_weights
+        model = build_model(cfg)
+        load_weights(model, self.snapshot, strict=True)
+        model.eval()
+        return build_tracker(cfg, model)
+
+    def __repr__(self) -> str:
+        return f"TrackerFactory({self.tracker_type!r}, snapshot={self.snapshot!r})"
+
+
+def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] = None,
+                         opts: Optional[Sequence[str]] = None, device: Optional[str] = None,
+                         tracker: Optional[str] = None) -> TrackerFactory:
+    """Validate the arguments and return the factory; nothing heavy is built here."""
+    if snapshot and not os.path.isfile(snapshot):
+        raise TesterError(f"snapshot not found: {snapshot}")
+    cfg = build_test_config(config, snapshot, opts, tracker, device)
+    if requires_weights(cfg.TRACK.TYPE) and not snapshot:
+        raise TesterError(f"tracker {cfg.TRACK.TYPE!r} needs weights: pass --snapshot <model.pth>")
+    return TrackerFactory(cfg, snapshot or None)
+
+
+def default_tracker_name(snapshot: Optional[str], tracker_type: str) -> str:
+    """pysot's rule: the snapshot's file name up to the first '.', e.g. checkpoint_e20.pth -> checkpoint_e20;
+    without a snapshot, the tracker type."""
+    if snapshot:
+        return os.path.basename(snapshot).split(".")[0] or tracker_type
+    return tracker_type
+
+
+class _Prebuilt:
+    """Hands the tracker already built (while validating) to the sequential runner; builds anew otherwise."""
+
+    def __init__(self, factory: TrackerFactory, tracker):
+        self.factory, self.tracker = factory, tracker
+
+    def __call__(self, num_threads: Optional[int] = None):
+        if self.tracker is not None and not num_threads:
+            tracker, self.tracker = self.tracker, None
+            return tracker
+        return self.factory(num_threads=num_threads)
+
+
+# ------------------------------------------------------------------------------------------------ a run
+
+def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval):
+    from toolkit.datasets import DatasetFactory
+    if not os.path.isdir(root):
+        raise TesterError(f"dataset root not found: {root} (pass --dataset_root)")
+    kwargs = dict(name=name, dataset_root=root, load_img=False)
+    if protocol:
+        kwargs["protocol"] = protocol
+    if eao_interval:
+        kwargs["eao_interval"] = tuple(int(v) for v in eao_interval)
+    try:
+        return DatasetFactory.create_dataset(**kwargs)
+    except Exception as e:  # unknown names, broken JSON, missing folders: all user-facing
+        raise TesterError(f"cannot load dataset {name!r} from {root}: {e}") from None
+
+
+def _save_config(cfg: CN, path: Path, log) -> None:
+    if path.is_file():
+        try:
+            old = path.read_text()
+        except OSError:
+            old = None
+        if old is not None and old != cfg.dump():
+            log(f"warning: {path} differs from this run's config; videos finished earlier keep the old "
+                f"settings (use another --tracker_name or delete that folder for a clean run)")
+    save_cfg(cfg, path)
+
+
+def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str] = None, video: str = "",
+             vis: bool = False, dataset_root: Optional[str] = None, tracker_name: Optional[str] = None,
+             results_dir: str = "results", num_workers: int = 1, protocol: Optional[str] = None,
+             eao_interval: Optional[Sequence[int]] = None, device: Optional[str] = None,
+             opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None, progress: bool = True,
+             log=None) -> int:
+    """Track every video of `dataset` (or just `video`) and write pysot-layout results; returns the exit code."""
+    from toolkit.protocols import run_dataset, select_videos
+    from toolkit.protocols.display import open_display
+    from toolkit.utils.errors import ToolkitError
+
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    if num_workers < 1:
+        raise TesterError(f"--num_workers must be >= 1, got {num_workers}")
+    factory = make_tracker_factory(config, snapshot, opts, device, tracker)
+    cfg = factory.cfg
+    name = tracker_name or default_tracker_name(snapshot, cfg.TRACK.TYPE)
+    ds = _create_dataset(dataset, dataset_root or os.path.join("testing_dataset", dataset), protocol, eao_interval)
+    try:
+        select_videos(ds, [video] if video else None)
+    except ToolkitError as e:
+        raise TesterError(str(e)) from None
+
+    try:  # build once here so a weights/config mismatch is a setup error, not N failed videos
+        built = factory()
+    except TesterError:
+        raise
+    except Exception as e:
+        raise TesterError(f"cannot build tracker {cfg.TRACK.TYPE!r}: {type(e).__name__}: {e}") from None
+
+    on_frame_factory = None
+    if vis:
+        on_frame_factory, reason = open_display()
+        if on_frame_factory is None:
+            log(f"--vis: cannot show frames: {reason}; running without visualisation")
+
+    _save_config(cfg, Path(results_dir) / str(ds.name) / name / "config.yaml", log)
+    run_factory = _Prebuilt(factory, built) if num_workers == 1 else factory
+    try:
+        summary = run_dataset(ds, run_factory, name, results_dir=results_dir, protocol=protocol,
+                              videos=[video] if video else None, num_workers=num_workers,
+                              on_frame_factory=on_frame_factory, progress=progress)
+    except ToolkitError as e:
+        raise TesterError(str(e)) from None
+    return summary.exit_code

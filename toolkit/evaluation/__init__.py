@@ -1,0 +1,7 @@
+"""Benchmarks over result files in pysot's layout (spec §2.2-2.4): A/R, EAO and one-pass (OPE)."""
+from toolkit.evaluation.ar_benchmark import AccuracyRobustnessBenchmark
+from toolkit.evaluation.eao_benchmark import VOT_TAGS, EAOBenchmark
+from toolkit.evaluation.ope_benchmark import OPEBenchmark
+from toolkit.evaluation.parallel import run_per_tracker
+
+__all__ = ["AccuracyRobustnessBenchmark", "EAOBenchmark", "OPEBenchmark", "VOT_TAGS", "run_per_tracker"]

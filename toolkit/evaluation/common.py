@@ -1,0 +1,51 @@
+"""Small helpers shared by the benchmarks: which trackers and videos to score, where trajectories come from."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, List, Optional, Sequence, Union
+
+from toolkit.utils.errors import ToolkitError
+
+
+def tracker_list(dataset, eval_trackers: Union[None, str, Iterable[str]]) -> List[str]:
+    """pysot's convention: None -> every tracker given to `dataset.set_tracker`, a str -> just that one."""
+    if eval_trackers is None:
+        eval_trackers = getattr(dataset, "tracker_names", None)
+        if not eval_trackers:
+            raise ToolkitError(f"dataset {dataset.name!r}: no trackers to evaluate (call set_tracker first)")
+    if isinstance(eval_trackers, str):
+        return [eval_trackers]
+    return list(eval_trackers)
+
+
+def select_videos(dataset, videos: Optional[Iterable[str]]) -> Optional[frozenset]:
+    """Validate an optional subset of video names (e.g. those every tracker has results for)."""
+    if videos is None:
+        return None
+    chosen = frozenset([videos] if isinstance(videos, str) else videos)
+    known = {v.name for v in dataset}
+    unknown = sorted(chosen - known)
+    if unknown:
+        raise ToolkitError(f"dataset {dataset.name!r} has no video(s) {', '.join(unknown[:10])}")
+    return chosen
+
+
+def iter_videos(dataset, chosen: Optional[frozenset]) -> Iterator:
+    """The dataset's videos in its (sorted) order, restricted to `chosen` when given."""
+    for video in dataset:
+        if chosen is None or video.name in chosen:
+            yield video
+
+
+def trajectories(dataset, video, tracker: str) -> Sequence:
+    """The tracker's results for `video`.
+
+    Results already loaded into `video.pred_trajs` are used as they are; otherwise they are read from
+    `dataset.tracker_path` without being stored (pysot's behaviour; a missing file raises MissingResultsError).
+    """
+    if tracker in video.pred_trajs:
+        return video.pred_trajs[tracker]
+    path = getattr(dataset, "tracker_path", None)
+    if path is None:
+        raise ToolkitError(f"no results of tracker {tracker!r} loaded for video {video.name!r} "
+                           f"and no tracker_path set on dataset {dataset.name!r}")
+    return video.load_tracker(path, tracker, False)

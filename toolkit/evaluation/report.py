@@ -1,0 +1,148 @@
+"""Turn benchmark results into the summary numbers per tracker (and per video) behind tables, JSON and CSV.
+
+Summaries are plain dicts of floats (unrounded; NaN where undefined, None where not computed):
+* reset protocol: {tracker: {'accuracy', 'robustness', 'lost_number', 'eao': {tag: v}[, 'videos': {...}]}}
+* one-pass:       {tracker: {'success_auc', 'precision', 'norm_precision'[, 'videos': {...}]}}
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
+
+from toolkit.evaluation import ar_benchmark as ar
+
+PRECISION_INDEX = 20  # 20 px for precision, 0.20 for normalised precision
+
+
+def vot_summary(ar_result: Dict[str, dict], eao_result: Optional[Dict[str, Dict[str, float]]] = None,
+                video_level: bool = False) -> Dict[str, dict]:
+    out = {}
+    for tracker in sorted(ar_result):
+        ret = ar_result[tracker]
+        row = {"accuracy": ar.accuracy(ret), "robustness": ar.robustness(ret), "lost_number": ar.lost_number(ret)}
+        if eao_result is not None:
+            row["eao"] = {tag: float(v) for tag, v in eao_result.get(tracker, {}).items()}
+        if video_level:
+            row["videos"] = ar.video_summary(ret)
+        out[tracker] = row
+    return out
+
+
+def _mean_curve(curves: Dict[str, np.ndarray], videos: Optional[Iterable[str]]) -> Optional[np.ndarray]:
+    keep = curves.keys() if videos is None else [v for v in videos if v in curves]
+    values = [np.asarray(curves[v], dtype=np.float64) for v in keep]
+    return np.mean(values, axis=0) if values else None
+
+
+def ope_numbers(success: Dict[str, np.ndarray], precision: Optional[Dict[str, np.ndarray]] = None,
+                norm_precision: Optional[Dict[str, np.ndarray]] = None, videos: Optional[Iterable[str]] = None):
+    """AUC = mean over videos of the mean over the 21 thresholds; precisions = mean curve at index 20."""
+    videos = None if videos is None else list(videos)
+    s = _mean_curve(success, videos)
+    row = {"success_auc": float(np.mean(s)) if s is not None else float("nan")}
+    for key, curves in (("precision", precision), ("norm_precision", norm_precision)):
+        if curves is None:
+            row[key] = None
+        else:
+            c = _mean_curve(curves, videos)
+            row[key] = float(c[PRECISION_INDEX]) if c is not None else float("nan")
+    return row
+
+
+def ope_summary(success_ret: Dict[str, dict], precision_ret: Optional[Dict[str, dict]] = None,
+                norm_precision_ret: Optional[Dict[str, dict]] = None, videos: Optional[Iterable[str]] = None,
+                video_level: bool = False) -> Dict[str, dict]:
+    """Per tracker over `videos` (default: all videos with results); per-video numbers with video_level."""
+    videos = None if videos is None else list(videos)
+    out = {}
+    for tracker in sorted(success_ret):
+        prec = precision_ret.get(tracker) if precision_ret is not None else None
+        norm = norm_precision_ret.get(tracker) if norm_precision_ret is not None else None
+        row = ope_numbers(success_ret[tracker], prec, norm, videos)
+        if video_level:
+            names = success_ret[tracker].keys() if videos is None else [v for v in videos if v in success_ret[tracker]]
+            row["videos"] = {v: ope_numbers({v: success_ret[tracker][v]}, _pick(prec, v), _pick(norm, v))
+                             for v in names}
+        out[tracker] = row
+    return out
+
+
+def _pick(curves, video):
+    return None if curves is None else {video: curves[video]} if video in curves else {}
+
+
+def ope_attribute_summary(attributes: Dict[str, List[str]], success_ret, precision_ret=None,
+                          norm_precision_ret=None) -> Dict[str, Dict[str, dict]]:
+    """{attribute: {tracker: numbers}} over each attribute's videos (pysot's per-attribute plots)."""
+    return {a: ope_summary(success_ret, precision_ret, norm_precision_ret, videos=v) for a, v in attributes.items()}
+
+
+# -- serialisation ----------------------------------------------------------------------------------
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return None if math.isnan(x) or math.isinf(x) else x
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def to_json(summary: Dict[str, dict]) -> str:
+    """One JSON object keyed by tracker; NaN becomes null so the output stays strict JSON."""
+    return json.dumps(_jsonable(summary), indent=2, allow_nan=False)
+
+
+def _metric_columns(summary: Dict[str, dict]) -> List[str]:
+    cols: List[str] = []
+    for row in summary.values():
+        for key, val in row.items():
+            if key == "videos":
+                continue
+            names = [f"{key}_{t}" for t in val] if isinstance(val, dict) else [key]
+            cols.extend(n for n in names if n not in cols)
+    return cols
+
+
+def _flat(row: dict) -> dict:
+    flat = {}
+    for key, val in row.items():
+        if key == "videos":
+            continue
+        if isinstance(val, dict):
+            flat.update({f"{key}_{t}": v for t, v in val.items()})
+        else:
+            flat[key] = val
+    return flat
+
+
+def to_csv(summary: Dict[str, dict]) -> str:
+    """One row per tracker, plus one per (tracker, video) when the summary has video-level numbers.
+
+    Tracker rows have an empty `video` cell; numbers are written at full precision, NaN as 'nan'.
+    """
+    video_level = any("videos" in row for row in summary.values())
+    cols = _metric_columns(summary)
+    head = ["tracker"] + (["video"] if video_level else []) + cols
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(head)
+
+    def cell(v):
+        return "" if v is None else repr(float(v)) if isinstance(v, (float, np.floating)) else v
+
+    for tracker, row in summary.items():
+        flat = _flat(row)
+        writer.writerow([tracker] + ([""] if video_level else []) + [cell(flat.get(c)) for c in cols])
+        for video, vrow in row.get("videos", {}).items():
+            writer.writerow([tracker, video] + [cell(vrow.get(c)) for c in cols])
+    return buf.getvalue()

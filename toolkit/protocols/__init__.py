@@ -1,0 +1,17 @@
+"""Tracking protocols (VOT reset, one-pass) and their result files, for any tracker with init/track.
+
+    from toolkit.protocols import run_dataset, run_reset, run_one_pass
+"""
+from toolkit.protocols.frames import FrameError, FrameSource
+from toolkit.protocols.one_pass import TrackerOutputError, run_one_pass
+from toolkit.protocols.reset import SKIP_FRAMES, run_reset
+from toolkit.protocols.runner import (RunSummary, VideoOutcome, default_protocol, run_dataset, run_video,
+                                      select_videos)
+from toolkit.protocols.writers import (LAYOUTS, ResultLayout, TrackRecord, atomic_write_text, layout_name_for,
+                                       make_layout)
+
+__all__ = [
+    "FrameError", "FrameSource", "TrackerOutputError", "run_one_pass", "SKIP_FRAMES", "run_reset",
+    "RunSummary", "VideoOutcome", "default_protocol", "run_dataset", "run_video", "select_videos",
+    "LAYOUTS", "ResultLayout", "TrackRecord", "atomic_write_text", "layout_name_for", "make_layout",
+]

@@ -1,0 +1,223 @@
+"""Result files in pysot's layouts (spec toolkit.md §3.3-§3.4), written atomically.
+
+Every file is written to a hidden temp file in its final folder and renamed over the target (``os.replace``),
+so a crash or Ctrl-C leaves either the complete old state or the complete new file, never half a file.
+A video with several files writes the auxiliary ones first and its main result file last; it counts as finished
+only when all of them exist. Stale temp files of an interrupted run are removed by `ResultLayout.clean_partial`.
+
+Layouts (``root = <results_dir>/<dataset>/<tracker>``):
+
+========== ================================================================================
+``vot``      ``root/baseline/<video>/<video>_001.txt`` — codes ``1``/``2``/``0`` and ``%.4f`` (float32) boxes
+``ope``      ``root/<video>.txt`` — one box per frame, Python ``str`` of the floats
+``got10k``   ``root/<video>/<video>_001.txt`` + ``<video>_time.txt`` (``{:.6f}`` s per frame)
+``longterm`` ``root/longterm/<video>/<video>_001.txt`` (first line ``1``), ``<video>_001_confidence.value``
+             (empty first line, then ``{:.6f}`` scores) and ``<video>_time.txt``
+========== ================================================================================
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Type, Union
+
+import numpy as np
+
+from toolkit.utils.region import vot_float2str
+
+__all__ = [
+    "TrackRecord", "ResultLayout", "VOTLayout", "OPELayout", "GOT10kLayout", "LongTermLayout", "LAYOUTS",
+    "layout_name_for", "make_layout", "atomic_write_text", "format_vot_line", "format_box_line",
+]
+
+Entry = Union[int, Sequence[float]]
+
+
+@dataclass
+class TrackRecord:
+    """What a protocol produced for one video.
+
+    `entries`: one per frame — an int code (VOT: 1 init, 2 failure, 0 skipped) or a box/polygon.
+    `scores`: the tracker's confidence per frame (None where there is none, e.g. init frames).
+    `times`: seconds spent in the tracker per frame (0 for skipped frames).
+    """
+
+    entries: List[Entry] = field(default_factory=list)
+    scores: List[Optional[float]] = field(default_factory=list)
+    times: List[float] = field(default_factory=list)
+    lost: int = 0
+
+    @property
+    def total_time(self) -> float:
+        return float(sum(self.times))
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _is_code(entry) -> bool:
+    return isinstance(entry, (int, np.integer)) and not isinstance(entry, bool)
+
+
+def _str_number(v) -> str:
+    """pysot writes ``str(v)``: full precision for Python/NumPy floats, plain digits for ints."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return str(v)
+    return str(float(v))
+
+
+def format_vot_line(entry: Entry) -> str:
+    """``1``/``2``/``0`` for codes, else the numbers as ``vot_float2str('%.4f', v)`` joined by ','."""
+    if _is_code(entry):
+        return "{:d}".format(int(entry))
+    return ",".join(vot_float2str("%.4f", float(v)) for v in entry)
+
+
+def format_box_line(entry: Entry) -> str:
+    if _is_code(entry):
+        return "{:d}".format(int(entry))
+    return ",".join(_str_number(v) for v in entry)
+
+
+def _lines(lines: Sequence[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+class ResultLayout:
+    """Where one tracker's results for one dataset live, and how a video's record is written."""
+
+    name = ""
+
+    def __init__(self, results_dir, dataset: str, tracker: str):
+        self.results_dir = Path(results_dir)
+        self.dataset = dataset
+        self.tracker = tracker
+        self.root = self.results_dir / dataset / tracker
+
+    def files(self, video: str) -> Dict[str, Path]:
+        """Every file written for `video`, the main result file last (it is written last)."""
+        raise NotImplementedError
+
+    def render(self, video: str, record: TrackRecord) -> Dict[str, str]:
+        """File contents keyed like `files`."""
+        raise NotImplementedError
+
+    def result_file(self, video: str) -> Path:
+        return list(self.files(video).values())[-1]
+
+    def is_done(self, video: str) -> bool:
+        return all(p.is_file() for p in self.files(video).values())
+
+    def write(self, video: str, record: TrackRecord) -> Path:
+        paths = self.files(video)
+        texts = self.render(video, record)
+        for key, path in paths.items():  # dict order: auxiliary files first, the main file last
+            atomic_write_text(path, texts[key])
+        return self.result_file(video)
+
+    def clean_partial(self, video: str) -> List[Path]:
+        """Remove temp files an interrupted run left next to this video's files; returns what was removed."""
+        removed = []
+        for path in self.files(video).values():
+            if path.parent.is_dir():
+                for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+                    try:
+                        tmp.unlink()
+                        removed.append(tmp)
+                    except FileNotFoundError:
+                        pass
+        return removed
+
+
+class VOTLayout(ResultLayout):
+    name = "vot"
+
+    def files(self, video):
+        return {"result": self.root / "baseline" / video / f"{video}_001.txt"}
+
+    def render(self, video, record):
+        return {"result": _lines([format_vot_line(e) for e in record.entries])}
+
+
+class OPELayout(ResultLayout):
+    name = "ope"
+
+    def files(self, video):
+        return {"result": self.root / f"{video}.txt"}
+
+    def render(self, video, record):
+        return {"result": _lines([format_box_line(e) for e in record.entries])}
+
+
+class GOT10kLayout(ResultLayout):
+    name = "got10k"
+
+    def files(self, video):
+        d = self.root / video
+        return {"time": d / f"{video}_time.txt", "result": d / f"{video}_001.txt"}
+
+    def render(self, video, record):
+        return {"time": _lines(["{:.6f}".format(t) for t in record.times]),
+                "result": _lines([format_box_line(e) for e in record.entries])}
+
+
+class LongTermLayout(ResultLayout):
+    """VOT2018-LT: the first line is the code ``1``; confidences skip frame 0 with an empty line."""
+
+    name = "longterm"
+
+    def files(self, video):
+        d = self.root / "longterm" / video
+        return {"time": d / f"{video}_time.txt",
+                "confidence": d / f"{video}_001_confidence.value",
+                "result": d / f"{video}_001.txt"}
+
+    def render(self, video, record):
+        entries = [1] + list(record.entries[1:]) if record.entries else []
+        conf = ["" if (i == 0 or s is None) else "{:.6f}".format(s) for i, s in enumerate(record.scores)]
+        return {"time": _lines(["{:.6f}".format(t) for t in record.times]),
+                "confidence": _lines(conf),
+                "result": _lines([format_box_line(e) for e in entries])}
+
+
+LAYOUTS: Dict[str, Type[ResultLayout]] = {
+    cls.name: cls for cls in (VOTLayout, OPELayout, GOT10kLayout, LongTermLayout)
+}
+
+
+def layout_name_for(dataset: str, protocol: str) -> str:
+    """pysot's choice: the reset protocol writes the VOT layout; GOT-10k and VOT2018-LT have their own."""
+    if protocol == "reset":
+        return "vot"
+    key = re.sub(r"[-_. ]", "", dataset).lower()  # 'GOT-10k', 'got10k', 'VOT2018-LT', 'vot2018_lt'
+    if key == "got10k":
+        return "got10k"
+    if key == "vot2018lt":
+        return "longterm"
+    return "ope"
+
+
+def make_layout(name: str, results_dir, dataset: str, tracker: str) -> ResultLayout:
+    try:
+        cls = LAYOUTS[name]
+    except KeyError:
+        raise ValueError(f"unknown result layout {name!r}; known: {', '.join(sorted(LAYOUTS))}") from None
+    return cls(results_dir, dataset, tracker)

@@ -1,0 +1,58 @@
+"""Box conventions of pysot's tools/test.py (spec toolkit.md §3.2-§3.3).
+
+* `get_axis_aligned_bbox`: ground truth (4 or 8 numbers) -> centre and size; for a polygon the box keeps the
+  polygon's area (VOT's rule), for a rectangle the centre is ``x + w/2`` (no -1).
+* `init_box`: the box a tracker is initialised with, ``[cx - (w-1)/2, cy - (h-1)/2, w, h]``; for a 4-number GT
+  this is ``[x + 0.5, y + 0.5, w, h]`` (pysot's half-pixel quirk, kept so first lines of OPE files match).
+* `rect_to_polygon`: ``[x, y, w, h]`` -> the 8-number polygon with pysot's -1 convention, used by the reset
+  protocol for benchmarks whose ground truth is axis-aligned.
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Sequence, Tuple
+
+__all__ = ["get_axis_aligned_bbox", "init_box", "rect_to_polygon"]
+
+
+def _numbers(region: Sequence[float]) -> List[float]:
+    values = [float(v) for v in region]
+    if len(values) not in (4, 8):
+        raise ValueError(f"a region needs 4 (x,y,w,h) or 8 (polygon) numbers, got {len(values)}: {values}")
+    return values
+
+
+def get_axis_aligned_bbox(region: Sequence[float]) -> Tuple[float, float, float, float]:
+    """(cx, cy, w, h) of a ground-truth region.
+
+    8 numbers: ``cx, cy`` = mean of the corners; ``s = sqrt(A1/A2)`` with A1 the product of the first two side
+    lengths and A2 the area of the bounding box; ``w = s*(x2-x1) + 1``, ``h = s*(y2-y1) + 1``.
+    A degenerate polygon (A2 = 0) gives s = 1 instead of pysot's NaN.
+    4 numbers: ``cx = x + w/2``, ``cy = y + h/2``, size unchanged.
+    """
+    r = _numbers(region)
+    if len(r) == 8:
+        xs, ys = r[0::2], r[1::2]
+        cx, cy = sum(xs) / 4.0, sum(ys) / 4.0
+        x1, x2, y1, y2 = min(xs), max(xs), min(ys), max(ys)
+        a1 = math.hypot(r[0] - r[2], r[1] - r[3]) * math.hypot(r[2] - r[4], r[3] - r[5])
+        a2 = (x2 - x1) * (y2 - y1)
+        s = math.sqrt(a1 / a2) if a2 > 0 else 1.0
+        return cx, cy, s * (x2 - x1) + 1.0, s * (y2 - y1) + 1.0
+    x, y, w, h = r
+    return x + w / 2.0, y + h / 2.0, w, h
+
+
+def init_box(region: Sequence[float]) -> List[float]:
+    """``[cx - (w-1)/2, cy - (h-1)/2, w, h]`` of `get_axis_aligned_bbox(region)`, as Python floats."""
+    cx, cy, w, h = get_axis_aligned_bbox(region)
+    return [cx - (w - 1.0) / 2.0, cy - (h - 1.0) / 2.0, w, h]
+
+
+def rect_to_polygon(rect: Sequence[float]) -> List[float]:
+    """``[x, y, w, h]`` -> ``[x,y, x,y+h-1, x+w-1,y+h-1, x+w-1,y]`` (pysot's -1 convention); 8 numbers pass."""
+    r = _numbers(rect)
+    if len(r) == 8:
+        return r
+    x, y, w, h = r
+    return [x, y, x, y + h - 1, x + w - 1, y + h - 1, x + w - 1, y]

@@ -1,0 +1,139 @@
+"""Per-sequence statistics of pysot's toolkit (spec toolkit.md §2.1), same names, signatures and numbers.
+
+VOT: ``calculate_failures``, ``calculate_accuracy`` (rasterised overlaps, ``region.vot_overlap_traj``),
+``calculate_expected_overlap``.  OTB/OPE: ``overlap_ratio``, ``success_overlap``, ``success_error``.
+
+Divergences from pysot, all on inputs where pysot is broken:
+
+* ``calculate_accuracy(..., ignore_unknown=False)``: pysot replaces the overlaps by a list of booleans (a bug);
+  here frames that are ``[0]`` (unknown) in the *given* trajectory get overlap 0 - the VOT toolkit's intent -
+  while burn-in frames stay NaN.
+* an all-NaN trajectory gives accuracy NaN without numpy's "Mean of empty slice" warning.
+* ``overlap_ratio`` also accepts a single ``[x, y, w, h]`` per argument; division warnings are silenced
+  (the values, NaN for empty unions, are unchanged).
+VOT-LT helpers (``determine_thresholds``, ``calculate_f1``) are not provided.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+from toolkit.utils.region import vot_overlap_traj
+
+__all__ = ["calculate_failures", "calculate_accuracy", "overlap_ratio", "success_overlap", "success_error",
+           "calculate_expected_overlap"]
+
+
+def _is_code(region, code: int) -> bool:
+    return len(region) == 1 and region[0] == code
+
+
+def calculate_failures(trajectory: Sequence[Sequence[float]]) -> Tuple[int, List[int]]:
+    """(number of failures, 0-based frame indices) - a failure is an entry that is exactly ``[2]``."""
+    failures = [i for i, region in enumerate(trajectory) if _is_code(region, 2)]
+    return len(failures), failures
+
+
+def calculate_accuracy(pred_trajectory, gt_trajectory, burnin: int = 0, ignore_unknown: bool = True,
+                       bound=None) -> Tuple[float, List[float]]:
+    """(accuracy, per-frame overlaps) of a VOT reset-protocol trajectory.
+
+    With ``burnin > 0`` every init frame ``[1]`` and the ``burnin - 1`` frames after it become ``[0]`` (so
+    their overlap is NaN).  Overlaps are computed on the first ``min(len(pred), len(gt))`` frames with
+    ``vot_overlap_traj(pred, gt, bound)``; special codes give NaN.  Accuracy is the NaN-mean (0 when there
+    are no frames).
+    """
+    pred = list(pred_trajectory)
+    if burnin > 0:
+        burnt = list(pred)
+        for i, region in enumerate(pred):
+            if _is_code(region, 1):
+                for j in range(i, min(i + burnin, len(pred))):
+                    burnt[j] = [0]
+    else:
+        burnt = pred
+    n = min(len(burnt), len(gt_trajectory))
+    overlaps = vot_overlap_traj(burnt[:n], list(gt_trajectory[:n]), bound)
+    if not ignore_unknown:
+        overlaps = [0.0 if _is_code(pred[i], 0) else o for i, o in enumerate(overlaps)]
+    acc = 0
+    if len(overlaps) > 0:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            acc = np.nanmean(overlaps)
+    return acc, overlaps
+
+
+def overlap_ratio(rect1, rect2) -> np.ndarray:
+    """Continuous IoU of N x [x, y, w, h] boxes (no +1), clipped to [0, 1]; NaN stays NaN."""
+    rect1 = np.atleast_2d(np.asarray(rect1, dtype=np.float64))
+    rect2 = np.atleast_2d(np.asarray(rect2, dtype=np.float64))
+    left = np.maximum(rect1[:, 0], rect2[:, 0])
+    right = np.minimum(rect1[:, 0] + rect1[:, 2], rect2[:, 0] + rect2[:, 2])
+    top = np.maximum(rect1[:, 1], rect2[:, 1])
+    bottom = np.minimum(rect1[:, 1] + rect1[:, 3], rect2[:, 1] + rect2[:, 3])
+    intersect = np.maximum(0, right - left) * np.maximum(0, bottom - top)
+    union = rect1[:, 2] * rect1[:, 3] + rect2[:, 2] * rect2[:, 3] - intersect
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = intersect / union
+    return np.maximum(np.minimum(1, iou), 0)
+
+
+def success_overlap(gt_bb, result_bb, n_frame) -> np.ndarray:
+    """Success curve over the 21 thresholds 0, 0.05, ..., 1: fraction of ``n_frame`` with IoU > threshold.
+
+    Frames whose GT width or height is not > 0 keep IoU -1: never a success, still in the denominator.
+    """
+    gt_bb = np.asarray(gt_bb, dtype=np.float64)
+    result_bb = np.asarray(result_bb, dtype=np.float64)
+    thresholds_overlap = np.arange(0, 1.05, 0.05)
+    iou = np.ones(len(gt_bb)) * (-1)
+    mask = np.sum(gt_bb[:, 2:] > 0, axis=1) == 2
+    iou[mask] = overlap_ratio(gt_bb[mask], result_bb[mask])
+    success = np.zeros(len(thresholds_overlap))
+    for i, thr in enumerate(thresholds_overlap):
+        success[i] = np.sum(iou > thr) / float(n_frame)
+    return success
+
+
+def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
+    """Precision curve: fraction of ``n_frame`` with centre distance <= threshold.
+
+    Frames whose GT centre is not > 0 in both coordinates keep distance -1 and so count as successes
+    (pysot's asymmetry with ``success_overlap``); a NaN distance is a failure.
+    """
+    gt_center = np.asarray(gt_center, dtype=np.float64)
+    result_center = np.asarray(result_center, dtype=np.float64)
+    dist = np.ones(len(gt_center)) * (-1)
+    mask = np.sum(gt_center > 0, axis=1) == 2
+    dist[mask] = np.sqrt(np.sum(np.power(gt_center[mask] - result_center[mask], 2), axis=1))
+    success = np.zeros(len(thresholds))
+    for i, thr in enumerate(thresholds):
+        success[i] = np.sum(dist <= thr) / float(n_frame)
+    return success
+
+
+def calculate_expected_overlap(fragments, fweights) -> np.ndarray:
+    """Expected-overlap curve (float32, length L) of an F x L NaN-padded fragment matrix.
+
+    ``eo[0] = 1``; for i >= 1, over the rows r with ``fragments[r, i]`` not NaN,
+    ``eo[i] = sum_r(mean(fragments[r, 1:i+1]) * w[r]) / sum_r(w[r])`` - column 0 is excluded and the mean
+    divides by i; ``eo[i] = 0`` when no row reaches column i.  Evaluated column by column with the same numpy
+    reductions as pysot, so the float32 values match bit for bit (O(F * L^2)).
+    """
+    fragments = np.asarray(fragments, dtype=np.float64)
+    fweights = np.asarray(fweights, dtype=np.float64)
+    max_len = fragments.shape[1]
+    expected_overlaps = np.zeros(max_len, np.float32)
+    if max_len == 0:
+        return expected_overlaps
+    expected_overlaps[0] = 1
+    for i in range(1, max_len):
+        mask = np.logical_not(np.isnan(fragments[:, i]))
+        if np.any(mask):
+            fragment = fragments[mask, 1:i + 1]
+            seq_mean = np.sum(fragment, 1) / fragment.shape[1]
+            expected_overlaps[i] = np.sum(seq_mean * fweights[mask]) / np.sum(fweights[mask])
+    return expected_overlaps

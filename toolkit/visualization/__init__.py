@@ -1,0 +1,8 @@
+"""Console tables (colorama) and PNG plots (matplotlib, Agg only).
+
+`toolkit.visualization.plots` is imported on demand so that printing a table does not load matplotlib.
+"""
+from toolkit.visualization.tables import (eao_table, ope_table, ope_video_table, use_color, vot_table,
+                                          vot_video_table)
+
+__all__ = ["eao_table", "ope_table", "ope_video_table", "use_color", "vot_table", "vot_video_table"]

@@ -1,0 +1,187 @@
+"""Plots as PNG files (spec §2.6): OPE success / precision / normalised precision per attribute, EAO curves,
+per-tag EAO bars.
+
+Uses matplotlib's object API with the Agg canvas only: no pyplot state, no LaTeX, no plt.show, no change of
+the global backend. Files are written atomically (temp file + os.replace). pysot's colours, line styles and
+"[%.3f] name" legends are kept; with more trackers than colours they cycle.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+COLORS = ((1, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0), (0, 162 / 255, 232 / 255), (0.5, 0.5, 0.5),
+          (0, 0, 1), (0, 1, 1), (136 / 255, 0, 21 / 255), (1, 127 / 255, 39 / 255), (0, 0, 0))
+LINE_STYLES = ("-", "--", ":")
+
+
+def _style(idx: int) -> dict:
+    return {"color": COLORS[idx % len(COLORS)], "linestyle": LINE_STYLES[idx % len(LINE_STYLES)], "linewidth": 2}
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "x"
+
+
+def save_figure(fig: Figure, path) -> Path:
+    """Render to PNG next to `path` and move it into place atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _curve_plot(curves: Dict[str, np.ndarray], scores: Dict[str, float], thresholds: np.ndarray, title: str,
+                xlabel: str, ylabel: str, legend_loc: str, xstep: float, bold_name: Optional[str]) -> Figure:
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.add_subplot(111)
+    ax.grid(visible=True)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontweight="bold")
+    order = sorted(scores, key=lambda t: (np.isnan(scores[t]), -np.nan_to_num(scores[t], nan=0.0)))
+    for idx, name in enumerate(order):
+        ax.plot(thresholds, curves[name], label="[%.3f] %s" % (scores[name], name), **_style(idx))
+    legend = ax.legend(loc=legend_loc, labelspacing=0.2)
+    if bold_name is not None:
+        for text in legend.get_texts():
+            if text.get_text().endswith("] " + bold_name):
+                text.set_fontweight("bold")
+    data = np.concatenate([np.asarray(curves[n], float) for n in order]) if order else np.zeros(1)
+    data = data[np.isfinite(data)]
+    ymin = float(data.min()) if data.size else 0.0
+    ymax = (float(data.max()) if data.size else 1.0) + 0.03
+    xmin, xmax = float(thresholds[0]), float(thresholds[-1])
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_xticks(np.arange(xmin, xmax + xstep / 10, xstep))
+    ax.set_yticks(np.arange(ymin, ymax, 0.1))
+    ax.set_box_aspect(1)
+    return fig
+
+
+def _mean_over(ret: Dict[str, Dict[str, np.ndarray]], videos: Iterable[str]) -> Dict[str, np.ndarray]:
+    keep = set(videos)
+    out = {}
+    for tracker, per_video in ret.items():
+        values = [np.asarray(v, float) for k, v in per_video.items() if k in keep]
+        if values:
+            out[tracker] = np.mean(values, axis=0)
+    return out
+
+
+def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: str, precision_ret=None,
+                           norm_precision_ret=None, bold_name: Optional[str] = None, out_dir=".") -> List[Path]:
+    """pysot's OPE plots for the videos of one attribute ('ALL' = the whole dataset); returns the PNG paths."""
+    from toolkit.evaluation.ope_benchmark import (NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS,
+                                                  SUCCESS_THRESHOLDS)
+    videos = list(videos)
+    out_dir = Path(out_dir)
+    suffix = f"{_safe(name)}_{_safe(attr)}.png"
+    where = f"on {name}" if attr == "ALL" else f"- {attr}"
+    paths = []
+    curves = _mean_over(success_ret, videos)
+    if curves:
+        scores = {t: float(np.mean(c)) for t, c in curves.items()}
+        fig = _curve_plot(curves, scores, SUCCESS_THRESHOLDS, f"Success plots of OPE {where}",
+                          "Overlap threshold", "Success rate", "lower left", 0.1, bold_name)
+        paths.append(save_figure(fig, out_dir / f"success_{suffix}"))
+    for kind, ret, thr, label, step in (
+            ("precision", precision_ret, PRECISION_THRESHOLDS, "Precision plots", 5.0),
+            ("norm_precision", norm_precision_ret, NORM_PRECISION_THRESHOLDS, "Normalized Precision plots", 0.05)):
+        curves = _mean_over(ret, videos) if ret else {}
+        if not curves:
+            continue
+        scores = {t: float(c[20]) for t, c in curves.items()}
+        fig = _curve_plot(curves, scores, thr, f"{label} of OPE {where}", "Location error threshold",
+                          "Precision", "lower right", step, bold_name)
+        paths.append(save_figure(fig, out_dir / f"{kind}_{suffix}"))
+    return paths
+
+
+def draw_ope_plots(name: str, attributes: Dict[str, Sequence[str]], success_ret, precision_ret=None,
+                   norm_precision_ret=None, out_dir=".", bold_name: Optional[str] = None) -> List[Path]:
+    """Success/precision plots for 'ALL' and every attribute that has videos."""
+    paths = []
+    for attr, videos in attributes.items():
+        if videos:
+            paths += draw_success_precision(success_ret, name, videos, attr, precision_ret, norm_precision_ret,
+                                            bold_name=bold_name, out_dir=out_dir)
+    return paths
+
+
+def draw_eao_curve(curves: Dict[str, np.ndarray], eao: Dict[str, float], interval: Tuple[int, int], name: str,
+                   path, tag: str = "all") -> Path:
+    """Expected overlap vs sequence length (index i = length i+1), the EAO interval shaded."""
+    fig = Figure(figsize=(8, 4.8))
+    ax = fig.add_subplot(111)
+    ax.grid(visible=True)
+    low, high = interval
+    ax.axvspan(low, high, color=(0.5, 0.5, 0.5), alpha=0.2, label=f"interval {low}-{high}")
+    order = sorted(curves, key=lambda t: (np.isnan(eao.get(t, np.nan)), -np.nan_to_num(eao.get(t, np.nan))))
+    for idx, tracker in enumerate(order):
+        eo = np.asarray(curves[tracker], float)
+        ax.plot(np.arange(1, len(eo) + 1), eo, label="[%.3f] %s" % (eao.get(tracker, np.nan), tracker),
+                **_style(idx))
+    ax.set_xlabel("Sequence length")
+    ax.set_ylabel("Expected overlap")
+    title = f"Expected overlap curves on {name}" + ("" if tag == "all" else f" - {tag}")
+    ax.set_title(title, fontweight="bold")
+    ax.set_ylim(0, 1.03)
+    ax.legend(loc="upper right", labelspacing=0.2)
+    return save_figure(fig, path)
+
+
+def draw_eao_tags(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], name: str, path) -> Path:
+    """Grouped bars: one group per tag, one bar per tracker (ordered by EAO on 'all')."""
+    fig = Figure(figsize=(max(6.4, 1.4 * len(tags) + 2), 4.8))
+    ax = fig.add_subplot(111)
+    ax.grid(visible=True, axis="y")
+    key = "all" if "all" in tags else tags[0]
+    order = sorted(eao_result, key=lambda t: (np.isnan(eao_result[t].get(key, np.nan)),
+                                              -np.nan_to_num(eao_result[t].get(key, np.nan))))
+    width = 0.8 / max(len(order), 1)
+    x = np.arange(len(tags))
+    for idx, tracker in enumerate(order):
+        vals = [eao_result[tracker].get(tag, np.nan) for tag in tags]
+        ax.bar(x + (idx - (len(order) - 1) / 2) * width, np.nan_to_num(vals), width,
+               color=COLORS[idx % len(COLORS)], edgecolor="black", linewidth=0.5,
+               label="[%.3f] %s" % (eao_result[tracker].get(key, np.nan), tracker))
+    ax.set_xticks(x)
+    ax.set_xticklabels(tags, rotation=20)
+    ax.set_ylabel("EAO")
+    ax.set_title(f"EAO per attribute on {name}", fontweight="bold")
+    ax.legend(loc="upper right", labelspacing=0.2, fontsize="small")
+    return save_figure(fig, path)
+
+
+def draw_vot_plots(name: str, eao_curves: Dict[str, dict], interval: Tuple[int, int], tags: Sequence[str],
+                   out_dir=".") -> List[Path]:
+    """EAO curve per tag plus the per-tag bar chart; eao_curves = EAOBenchmark.eval_curves output."""
+    out_dir = Path(out_dir)
+    paths = []
+    eao_result = {t: r["eao"] for t, r in eao_curves.items()}
+    for tag in tags:
+        curves = {t: r["curves"][tag] for t, r in eao_curves.items() if tag in r["curves"]}
+        values = {t: r["eao"].get(tag, np.nan) for t, r in eao_curves.items()}
+        paths.append(draw_eao_curve(curves, values, interval, name,
+                                    out_dir / f"eao_curve_{_safe(name)}_{_safe(tag)}.png", tag=tag))
+    if len(tags) > 1:
+        paths.append(draw_eao_tags(eao_result, list(tags), name, out_dir / f"eao_tags_{_safe(name)}.png"))
+    return paths

@@ -1,0 +1,207 @@
+"""pysot's console tables (spec §2.2-2.4), with colour.
+
+Summary tables take the dicts of `toolkit.evaluation.report` and highlight the best value of each column
+in bright green; video-level tables mark weak cells red as pysot does. Colour codes wrap only the padded
+cell text, never the `|`. Colour is off when `color=False`, or when `color=None` and stdout is not a TTY.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+from colorama import Fore, Style
+
+BEST = Fore.GREEN + Style.BRIGHT
+WEAK = Fore.RED
+
+
+def use_color(color: Optional[bool] = None, stream=None) -> bool:
+    if color is not None:
+        return bool(color)
+    stream = sys.stdout if stream is None else stream
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _paint(text: str, style: str, on: bool) -> str:
+    return f"{style}{text}{Style.RESET_ALL}" if on else text
+
+
+def _num(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _best_mask(values: Sequence[float], higher_is_better: bool) -> List[bool]:
+    finite = [v for v in values if not math.isnan(v)]
+    if not finite:
+        return [False] * len(values)
+    best = max(finite) if higher_is_better else min(finite)
+    return [(not math.isnan(v)) and v == best for v in values]
+
+
+def _sort_desc(items, key):
+    """Stable sort, largest first, NaN last."""
+    return sorted(items, key=lambda it: (math.isnan(key(it)), -key(it) if not math.isnan(key(it)) else 0))
+
+
+def _render(header: str, rows: List[List[str]], fmts: List[str], values: List[List[float]],
+            higher: List[Optional[bool]], color: bool) -> str:
+    """rows[i][0] is the name cell; values/fmts/higher describe the numeric columns (higher None = no mark)."""
+    bar = "-" * len(header)
+    marks = [_best_mask([r[c] for r in values], h) if h is not None else [False] * len(values)
+             for c, h in enumerate(higher)]
+    lines = [bar, header, bar]
+    for i, (name_cell, vals) in enumerate(zip(rows, values)):
+        cells = [name_cell[0]]
+        for c, (fmt, v) in enumerate(zip(fmts, vals)):
+            cells.append(_paint(fmt.format(v), BEST, color and marks[c][i]))
+        lines.append("|" + "|".join(cells) + "|")
+    lines.append(bar)
+    return "\n".join(lines)
+
+
+# -- VOT --------------------------------------------------------------------------------------------
+
+def vot_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> str:
+    """`| Tracker Name | Accuracy | Robustness | Lost Number | EAO |`, sorted by EAO['all'], top 20.
+
+    Without EAO numbers the last column is dropped and the summary's order is kept (as pysot).
+    """
+    if not summary:
+        return ""
+    n = max(max(len(t) for t in summary) + 2, 12)
+    with_eao = all("all" in (row.get("eao") or {}) for row in summary.values())
+    header = f"|{'Tracker Name':^{n}}|{'Accuracy':^10}|{'Robustness':^12}|{'Lost Number':^13}|"
+    fmts = ["{:^10.3f}", "{:^12.3f}", "{:^13.1f}"]
+    higher: List[Optional[bool]] = [True, False, False]
+    names = list(summary)
+    if with_eao:
+        header += f"{'EAO':^7}|"
+        fmts.append("{:^7.3f}")
+        higher.append(True)
+        names = [t for t, _ in _sort_desc(summary.items(), lambda it: _num(it[1]["eao"]["all"]))][:topk]
+    rows, values = [], []
+    for t in names:
+        r = summary[t]
+        vals = [_num(r["accuracy"]), _num(r["robustness"]), _num(r["lost_number"])]
+        if with_eao:
+            vals.append(_num(r["eao"]["all"]))
+        rows.append([f"{t:^{n}}"])
+        values.append(vals)
+    return _render(header, rows, fmts, values, higher, color)
+
+
+def eao_table(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], topk: int = 10,
+              color: bool = False) -> str:
+    """pysot's multi-tag EAO table: `|Tracker Name|all|camera_motion|...|`, top-k by 'all'."""
+    if not eao_result:
+        return ""
+    n = max(20, max(len(t) for t in eao_result) + 2)
+    widths = [max(len(tag) + 2, 7) for tag in tags]
+    header = f"|{'Tracker Name':^{n}}|" + "".join(f"{tag:^{w}}|" for tag, w in zip(tags, widths))
+    key = tags[0] if "all" not in tags else "all"
+    ordered = _sort_desc(eao_result.items(), lambda it: _num(it[1].get(key)))[:topk]
+    rows = [[f"{t:^{n}}"] for t, _ in ordered]
+    values = [[_num(r.get(tag)) for tag in tags] for _, r in ordered]
+    fmts = [f"{{:^{w}.3f}}" for w in widths]
+    return _render(header, rows, fmts, values, [True] * len(tags), color)
+
+
+def vot_video_table(ar_result: Dict[str, dict], helight_threshold: float = 0.5, color: bool = False) -> str:
+    """Per video and tracker: Acc (nanmean of the video's overlaps) and LN (mean failures over reps).
+
+    Red when Acc < helight_threshold or LN > 0. pysot prints it only for fewer than 10 trackers.
+    """
+    trackers = list(ar_result)
+    if not trackers:
+        return ""
+    header1 = f"|{'Tracker name':^14}|" + "".join(f"{t:^17}|" for t in trackers)
+    header2 = f"|{'Video name':^14}|" + "".join(f"{'Acc':^8}|{'LN':^8}|" for _ in trackers)
+    bar = "-" * len(header1)
+    lines = [bar, header1, bar, header2, bar]
+    videos = list(ar_result[trackers[-1]]["overlaps"])
+    for video in videos:
+        row = f"|{video:^14}|"
+        for t in trackers:
+            ov = ar_result[t]["overlaps"].get(video)
+            acc = float(np.nanmean(ov)) if ov is not None and not np.all(np.isnan(ov)) else float("nan")
+            fails = ar_result[t]["failures"].get(video)
+            ln = float(np.mean(fails)) if fails else float("nan")
+            row += _paint(f"{acc:^8.3f}", WEAK, color and acc < helight_threshold) + "|"
+            row += _paint(f"{ln:^8.3f}", WEAK, color and ln > 0) + "|"
+        lines.append(row)
+    lines.append(bar)
+    return "\n".join(lines)
+
+
+# -- OPE --------------------------------------------------------------------------------------------
+
+def ope_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> str:
+    """`| Tracker name | Success | Norm Precision | Precision |`, sorted by AUC, top 20; missing -> 0.000."""
+    if not summary:
+        return ""
+    n = max(max(len(t) for t in summary) + 2, 12)
+    header = f"|{'Tracker name':^{n}}|{'Success':^9}|{'Norm Precision':^16}|{'Precision':^11}|"
+    ordered = _sort_desc(summary.items(), lambda it: _num(it[1]["success_auc"]))[:topk]
+    rows = [[f"{t:^{n}}"] for t, _ in ordered]
+    values = [[_num(r["success_auc"]), float(r.get("norm_precision") or 0.0), float(r.get("precision") or 0.0)]
+              for _, r in ordered]
+    return _render(header, rows, ["{:^9.3f}", "{:^16.3f}", "{:^11.3f}"], values, [True, True, True], color)
+
+
+def ope_video_table(success_ret: Dict[str, dict], precision_ret: Dict[str, dict],
+                    helight_threshold: float = 0.6, color: bool = False) -> str:
+    """Per video: success = mean of its success curve, precision = mean over all 51 thresholds (pysot's quirk,
+    not @20). Red when below helight_threshold."""
+    trackers = list(success_ret)
+    if not trackers:
+        return ""
+    header1 = f"|{'Tracker name':^21}|" + "".join(f"{t:^21}|" for t in trackers)
+    header2 = f"|{'Video name':^21}|" + "".join(f"{'success':^9}|{'precision':^11}|" for _ in trackers)
+    bar = "-" * len(header1)
+    lines = [bar, header1, bar, header2, bar]
+    for video in success_ret[trackers[-1]]:
+        row = f"|{video:^21}|"
+        for t in trackers:
+            s = success_ret[t].get(video)
+            p = precision_ret.get(t, {}).get(video)
+            s = float(np.mean(s)) if s is not None else float("nan")
+            p = float(np.mean(p)) if p is not None else float("nan")
+            row += _paint(f"{s:^9.3f}", WEAK, color and s < helight_threshold) + "|"
+            row += _paint(f"{p:^11.3f}", WEAK, color and p < helight_threshold) + "|"
+        lines.append(row)
+    lines.append(bar)
+    return "\n".join(lines)
+
+
+# -- printing wrappers used by the benchmarks' show_result ------------------------------------------
+
+def _emit(text: str, file=None) -> None:
+    if text:
+        print(text, file=sys.stdout if file is None else file)
+
+
+def print_vot_table(ar_result, eao_result=None, color=None, file=None):
+    from toolkit.evaluation.report import vot_summary
+    _emit(vot_table(vot_summary(ar_result, eao_result), color=use_color(color, file)), file)
+
+
+def print_vot_video_table(ar_result, helight_threshold=0.5, color=None, file=None):
+    if len(ar_result) < 10:
+        _emit("\n\n" + vot_video_table(ar_result, helight_threshold, color=use_color(color, file)), file)
+
+
+def print_eao_table(eao_result, tags: Iterable[str], topk=10, color=None, file=None):
+    _emit(eao_table(eao_result, list(tags), topk=topk, color=use_color(color, file)), file)
+
+
+def print_ope_table(success_ret, precision_ret=None, norm_precision_ret=None, color=None, file=None):
+    from toolkit.evaluation.report import ope_summary
+    _emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=use_color(color, file)), file)
+
+
+def print_ope_video_table(success_ret, precision_ret, helight_threshold=0.6, color=None, file=None):
+    if precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
+        _emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=use_color(color, file)),
+              file)
