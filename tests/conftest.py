@@ -18,3 +18,15 @@ def shared_data() -> Path:
     if not (d / "sequences").is_dir():
         pytest.skip(f"shared data not found at {d}")
     return d
+
+
+# The suite runs with `pytest -n 2` on 2 cores: one torch thread per worker (and per subprocess that inherits the
+# environment) avoids oversubscription, which on this kind of machine costs far more than it gains.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    pass
