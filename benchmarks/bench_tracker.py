@@ -128,6 +128,7 @@ def success_curve(gt: np.ndarray, res: np.ndarray) -> np.ndarray:
 def make_trackers(args):
     cfg = config_for(args.config, args.snapshot, args.opts)
     cfg.DEVICE = args.device
+    cfg.TRACK.NUM_THREADS = args.threads
     torch.manual_seed(args.seed)
     model = build_model(cfg)
     if args.snapshot:
@@ -196,6 +197,7 @@ def main(argv=None):
     ap.add_argument("--cache-dir", default=os.environ.get("PYSOT_SS_CACHE",
                                                           str(Path.home() / ".cache" / "pysot-ss")))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads for both paths (0 = available cores)")
     ap.add_argument("--smoke", action="store_true", help="2 tiny synthetic videos + 1 short real one")
     args = ap.parse_args(argv)
 

@@ -3,13 +3,18 @@
     from pysot_ss import load_tracker
     tracker = load_tracker("s2siamfc", snapshot="runs/s2siamfc/checkpoint_e50.pth")
     tracker.init(first_frame_bgr, (x, y, w, h))
-    out = tracker.track(next_frame_bgr)      # {'bbox': [x, y, w, h], 'best_score': ...}
+    (x, y, w, h), score = tracker.track(next_frame_bgr)
+
+`load_tracker` returns a thin :class:`Tracker` around the registered tracker (``tracker.tracker``). Its ``track``
+returns a :class:`TrackResult`: a ``(box, score)`` pair that also answers pysot's dict keys (``result['bbox']``,
+``result['best_score']``, ``result.as_dict()``). Any other attribute is the wrapped tracker's.
+A ``.onnx`` snapshot (tools/export_onnx.py) loads the ``siamfc_onnx`` tracker (ONNX Runtime, no torch model).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 from yacs.config import CfgNode as CN
 
@@ -60,23 +65,121 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
     return cfg
 
 
+class TrackResult(tuple):
+    """``(box, score)`` with box = (x, y, w, h) floats; ``r['bbox']`` / ``r['best_score']`` give pysot's fields."""
+
+    def __new__(cls, bbox, score):
+        return super().__new__(cls, (tuple(float(v) for v in bbox), float(score)))
+
+    @property
+    def bbox(self) -> Tuple[float, float, float, float]:
+        return tuple.__getitem__(self, 0)
+
+    @property
+    def score(self) -> float:
+        return tuple.__getitem__(self, 1)
+
+    def __getitem__(self, key):
+        if key == "bbox":
+            return list(self.bbox)
+        if key in ("best_score", "score"):
+            return self.score
+        return tuple.__getitem__(self, key)
+
+    def as_dict(self) -> Dict:
+        return {"bbox": list(self.bbox), "best_score": self.score}
+
+
+class Tracker:
+    """The documented API around any registered tracker: ``init(image, (x, y, w, h))``,
+    ``track(image) -> ((x, y, w, h), score)``. Images are OpenCV BGR arrays."""
+
+    def __init__(self, tracker):
+        self.tracker = tracker
+
+    def init(self, image, box) -> None:
+        self.tracker.init(image, tuple(box))
+
+    def track(self, image) -> TrackResult:
+        out = self.tracker.track(image)
+        return TrackResult(out["bbox"], out.get("best_score", 0.0))
+
+    def __getattr__(self, name):  # full_cfg, device, model, ... of the wrapped tracker
+        if name == "tracker":  # not set yet (e.g. during unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.tracker, name)
+
+    def __repr__(self) -> str:
+        return f"Tracker({type(self.tracker).__name__})"
+
+
+def _is_onnx(snapshot) -> bool:
+    return snapshot is not None and str(snapshot).lower().endswith(".onnx")
+
+
+def _needs_model(cfg) -> bool:
+    """Weight-free trackers (OpenCV's) skip building the network; SiamFC-style ones (BaseTracker) need it."""
+    from pysot_ss.tracker.base import BaseTracker
+    from pysot_ss.tracker.builder import register_all
+    from pysot_ss.utils.registry import TRACKERS
+
+    register_all()
+    if cfg.TRACK.TYPE not in TRACKERS:
+        return True  # let build_tracker raise its error listing the names
+    cls = TRACKERS.get(cfg.TRACK.TYPE)
+    return bool(getattr(cls, "needs_model", isinstance(cls, type) and issubclass(cls, BaseTracker)))
+
+
 def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cpu",
-                 opts: Optional[Iterable[str]] = None):
-    """Config + model + weights -> tracker (cfg.TRACK.TYPE).
+                 opts: Optional[Iterable[str]] = None) -> Tracker:
+    """Config + model + weights -> :class:`Tracker` around cfg.TRACK.TYPE.
 
     config_or_name: a YAML path or an experiment name (experiments/<name>/config.yaml); None uses the config stored
     in `snapshot` (pysot-ss checkpoints keep it) or the defaults. snapshot: weights file (a pysot-ss checkpoint or a
     bare state dict); None leaves the model randomly initialised. device: 'cpu' (default), 'cuda', 'auto', or None
-    to keep cfg.DEVICE. opts: extra KEY VALUE overrides.
+    to keep cfg.DEVICE. opts: extra KEY VALUE overrides (e.g. ``["TRACK.TYPE", "opencv_csrt"]``: weight-free
+    trackers need no snapshot). A ``*.onnx`` snapshot selects ``siamfc_onnx``; without a config it uses the config
+    stored in the ONNX file.
     """
-    from pysot_ss.models import build_model
     from pysot_ss.tracker import build_tracker
+
+    if _is_onnx(snapshot):
+        from pysot_ss.export.runtime import config_from_onnx
+
+        if not os.path.isfile(str(snapshot)):
+            raise CheckpointError(f"snapshot not found: {snapshot}")
+        if config_or_name is None:
+            cfg = get_cfg()
+            cfg.merge_from_other_cfg(config_from_onnx(snapshot))
+            cfg = _apply_opts(cfg, opts)
+        else:
+            cfg = config_for(config_or_name, None, opts)
+        cfg.TRACK.TYPE = "siamfc_onnx"
+        if device is not None:
+            cfg.DEVICE = str(device)
+        return Tracker(build_tracker(cfg, str(snapshot)))
 
     cfg = config_for(config_or_name, snapshot, opts)
     if device is not None:
         cfg.DEVICE = str(device)
-    model = build_model(cfg)
-    if snapshot is not None:
-        load_weights(model, snapshot, strict=True)
-    model.eval()
-    return build_tracker(cfg, model)
+    model = None
+    if _needs_model(cfg) or snapshot is not None:
+        from pysot_ss.models import build_model
+
+        model = build_model(cfg)
+        if snapshot is not None:
+            load_weights(model, snapshot, strict=True)
+        model.eval()
+    return Tracker(build_tracker(cfg, model))
+
+
+def _apply_opts(cfg: CN, opts) -> CN:
+    if opts:
+        opts = list(opts)
+        if len(opts) % 2:
+            raise ValueError(f"opts needs KEY VALUE pairs, got an odd number of items: {opts}")
+        try:
+            cfg.merge_from_list(opts)
+        except (KeyError, ValueError, AssertionError) as e:
+            raise ValueError(f"opts: {e}") from None
+    return cfg

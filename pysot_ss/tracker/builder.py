@@ -7,7 +7,7 @@ import importlib.util
 from pysot_ss.utils.registry import TRACKERS
 
 # modules that register trackers; optional ones are skipped when absent
-_TRACKER_MODULES = ("pysot_ss.tracker.siamfc", "pysot_ss.tracker.opencv")
+_TRACKER_MODULES = ("pysot_ss.tracker.siamfc", "pysot_ss.tracker.opencv", "pysot_ss.tracker.siamfc_onnx")
 
 
 def register_all() -> None:

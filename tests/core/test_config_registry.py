@@ -87,7 +87,7 @@ def test_load_tracker_round_trip_with_stored_config(tmp_path, s2_model):
         assert torch.equal(v, ref[k]), k
     frame = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
     tracker.init(frame, (60, 40, 30, 25))
-    out = tracker.track(frame)
+    out = tracker.track(frame).as_dict()
     assert set(out) >= {"bbox", "best_score"} and len(out["bbox"]) == 4 and all(np.isfinite(out["bbox"]))
 
     # an explicit config file wins over the stored one; opts come last

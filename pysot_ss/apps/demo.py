@@ -1,0 +1,296 @@
+"""Track one object through a video file, a folder of frames or a camera (the logic of tools/demo.py).
+
+Writes a CSV of boxes (``frame,x,y,w,h,score``; pysot's 0-based x, y, w, h) and, with ``--out``, an annotated video
+(box, score, tracking fps). Works headless; ``--show`` opens a window when a display is available, and without
+``--init`` the first box is drawn with the mouse (``cv2.selectROI``). Both outputs are written to a temporary file
+and renamed into place, so an interrupted run never leaves half a file.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from toolkit.utils.errors import ToolkitError
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class DemoError(ToolkitError):
+    """A bad input to the demo (video, box, snapshot): printed without a traceback by tools/demo.py."""
+
+
+# ------------------------------------------------------------------------------------------------- frame sources
+class FrameSource:
+    """Iterates BGR frames of a video file, an image folder (sorted by name) or a camera index ('0')."""
+
+    def __init__(self, spec: str):
+        self.spec = str(spec)
+        self.fps = 30.0
+        self._files: Optional[List[Path]] = None
+        self._cap = None
+        p = Path(self.spec)
+        if self.spec.isdigit() and not p.exists():
+            self._cap = cv2.VideoCapture(int(self.spec))
+            if not self._cap.isOpened():
+                raise DemoError(f"camera {self.spec}: cannot be opened")
+            self.kind = "camera"
+        elif p.is_dir():
+            self._files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+            if not self._files:
+                raise DemoError(f"{p}: folder holds no images ({', '.join(IMAGE_EXTS)})")
+            self.kind = "folder"
+        elif p.is_file():
+            self._cap = cv2.VideoCapture(str(p))
+            if not self._cap.isOpened():
+                raise DemoError(f"{p}: not a readable video (OpenCV cannot open it)")
+            fps = self._cap.get(cv2.CAP_PROP_FPS)
+            self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
+            self.kind = "file"
+        else:
+            raise DemoError(f"{self.spec}: no such video file, frame folder or camera index")
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self._files is not None:
+            for f in self._files:
+                img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+                if img is None:
+                    raise DemoError(f"{f}: not a readable image")
+                yield img
+            return
+        first = True
+        while True:
+            ok, img = self._cap.read()
+            if not ok or img is None:
+                if first:
+                    raise DemoError(f"{self.spec}: no frame could be read (empty or unsupported video)")
+                return
+            first = False
+            yield img
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+
+
+# ------------------------------------------------------------------------------------------------- boxes
+def parse_box(text: str) -> Tuple[float, float, float, float]:
+    """'x,y,w,h' (commas or spaces) -> 4 floats with a positive size."""
+    parts = [t for t in text.replace(",", " ").split() if t]
+    try:
+        vals = tuple(float(t) for t in parts)
+    except ValueError:
+        raise DemoError(f"--init must be x,y,w,h numbers, got {text!r}") from None
+    if len(vals) != 4:
+        raise DemoError(f"--init must be 4 numbers x,y,w,h, got {len(vals)}: {text!r}")
+    if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
+        raise DemoError(f"--init needs a finite box with positive width and height, got {text!r}")
+    return vals
+
+
+def check_box_in_frame(box: Sequence[float], width: int, height: int, min_inside: float = 0.5) -> None:
+    """At least `min_inside` of the box's area must lie inside the frame (else it cannot be the target)."""
+    x, y, w, h = box
+    iw = max(0.0, min(x + w, width) - max(x, 0.0))
+    ih = max(0.0, min(y + h, height) - max(y, 0.0))
+    if iw * ih < min_inside * w * h:
+        raise DemoError(f"--init box {list(box)} lies outside the {width}x{height} frame "
+                        f"(less than {min_inside:.0%} of it inside)")
+
+
+def display_available() -> bool:
+    """A window can be opened: a display on X11/Wayland (or not Linux) and an OpenCV build with GUI support."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        cv2.namedWindow("pysot-ss probe", cv2.WINDOW_NORMAL)
+        cv2.destroyWindow("pysot-ss probe")
+        return True
+    except cv2.error:
+        return False
+
+
+def select_box(frame: np.ndarray) -> Tuple[float, float, float, float]:
+    x, y, w, h = cv2.selectROI("pysot-ss: draw the target, then ENTER", frame, showCrosshair=True)
+    cv2.destroyAllWindows()
+    if w <= 0 or h <= 0:
+        raise DemoError("no box was drawn")
+    return float(x), float(y), float(w), float(h)
+
+
+def draw(frame: np.ndarray, box: Sequence[float], score: float, fps: float) -> np.ndarray:
+    out = frame.copy()
+    x, y, w, h = box
+    cv2.rectangle(out, (int(round(x)), int(round(y))), (int(round(x + w - 1)), int(round(y + h - 1))),
+                  (0, 255, 0), 2)
+    cv2.putText(out, f"score {score:.3f}  {fps:.1f} fps", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                (0, 255, 255), 2, cv2.LINE_AA)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- outputs
+def _tmp_next_to(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    return tmp
+
+
+def write_csv(path: Path, rows: List[Tuple]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["frame", "x", "y", "w", "h", "score"])
+    for i, (x, y, bw, bh), s in rows:
+        w.writerow([i, f"{x:.2f}", f"{y:.2f}", f"{bw:.2f}", f"{bh:.2f}", f"{s:.4f}"])
+    tmp = _tmp_next_to(path)
+    try:
+        with open(tmp, "w", newline="") as f:
+            f.write(buf.getvalue())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+class VideoOut:
+    """cv2.VideoWriter into a temp file, renamed to `path` on close (mp4v for .mp4, MJPG for .avi)."""
+
+    def __init__(self, path: Path, fps: float, size: Tuple[int, int]):
+        self.path = path
+        self.tmp = _tmp_next_to(path)
+        fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
+        self.writer = cv2.VideoWriter(self.tmp, fourcc, fps, size)
+        if not self.writer.isOpened():
+            os.remove(self.tmp)
+            raise DemoError(f"{path}: OpenCV cannot write this video format (try .avi or .mp4)")
+
+    def write(self, frame: np.ndarray) -> None:
+        self.writer.write(frame)
+
+    def close(self, keep: bool = True) -> None:
+        self.writer.release()
+        if keep:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.remove(self.tmp)
+
+
+# ------------------------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                epilog="Example: python tools/demo.py --config experiments/s2siamfc/config.yaml "
+                                       "--snapshot runs/s2siamfc/model.pth --video clip.mp4 --init 10,20,40,30 "
+                                       "--out tracked.mp4")
+    p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
+    p.add_argument("--snapshot", help="weights (.pth) or an exported .onnx; not needed for --tracker opencv_*")
+    p.add_argument("--tracker", help="registered tracker to run (overrides TRACK.TYPE), e.g. opencv_csrt")
+    p.add_argument("--video", required=True, help="video file, folder of frames, or camera index (0)")
+    p.add_argument("--init", help="first-frame box x,y,w,h (0-based pixels); default: draw it (needs a display)")
+    p.add_argument("--out", help="annotated video to write (.mp4 or .avi)")
+    p.add_argument("--csv", help="CSV of boxes (default: next to --out, else <video name>_boxes.csv in cwd)")
+    p.add_argument("--show", action="store_true", help="show the tracking in a window (ignored when headless)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0: all)")
+    p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides KEY VALUE ...")
+    return p
+
+
+def default_csv(args) -> Path:
+    if args.csv:
+        return Path(args.csv)
+    if args.out:
+        return Path(args.out).with_suffix(".csv")
+    name = Path(str(args.video).rstrip("/\\")).stem or "camera"
+    return Path(f"{name}_boxes.csv")
+
+
+def make_tracker(args):
+    from pysot_ss.api import load_tracker
+
+    opts = list(args.opts or [])
+    if args.tracker:
+        opts += ["TRACK.TYPE", args.tracker]
+    weight_free = bool(args.tracker) and args.tracker.startswith("opencv_")
+    if args.snapshot is None and not weight_free:
+        raise DemoError("--snapshot is required for a learned tracker (or use --tracker opencv_csrt)")
+    if args.snapshot is not None and not os.path.isfile(args.snapshot):
+        raise DemoError(f"{args.snapshot}: snapshot not found")
+    try:
+        return load_tracker(args.config, args.snapshot, device=args.device, opts=opts)
+    except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
+        raise DemoError(str(e).strip('"')) from None
+
+
+def run(args) -> dict:
+    """Track and write the outputs; returns {'frames', 'fps', 'csv', 'video'}."""
+    source = FrameSource(args.video)
+    init_box = parse_box(args.init) if args.init else None
+    show = bool(args.show) and display_available()
+    if args.show and not show:
+        print("demo: no display available, running headless", file=sys.stderr)
+    if init_box is None and not show:
+        raise DemoError("--init x,y,w,h is required without a display (drawing the box needs a window)")
+    tracker = make_tracker(args)
+    csv_path = default_csv(args)
+    writer: Optional[VideoOut] = None
+    rows: List[Tuple] = []
+    track_time = 0.0
+    ok = False
+    try:
+        for i, frame in enumerate(source):
+            if args.max_frames and i >= args.max_frames:
+                break
+            if i == 0:
+                h, w = frame.shape[:2]
+                if init_box is None:
+                    init_box = select_box(frame)
+                check_box_in_frame(init_box, w, h)
+                tracker.init(frame, init_box)
+                box, score = tuple(init_box), 1.0
+                if args.out:
+                    writer = VideoOut(Path(args.out), source.fps, (w, h))
+            else:
+                t0 = time.perf_counter()
+                box, score = tracker.track(frame)
+                track_time += time.perf_counter() - t0
+            rows.append((i, box, score))
+            fps = (len(rows) - 1) / track_time if track_time > 0 else 0.0
+            if writer is not None or show:
+                vis = draw(frame, box, score, fps)
+                if writer is not None:
+                    writer.write(vis)
+                if show:
+                    cv2.imshow("pysot-ss demo (q quits)", vis)
+                    if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                        break
+        ok = True
+    finally:
+        source.close()
+        if writer is not None:
+            writer.close(keep=ok)
+        if show:
+            cv2.destroyAllWindows()
+    write_csv(csv_path, rows)
+    fps = (len(rows) - 1) / track_time if track_time > 0 else 0.0
+    return {"frames": len(rows), "fps": fps, "csv": str(csv_path), "video": args.out}
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        res = run(args)
+    except ToolkitError as e:
+        print(f"demo: error: {e}", file=sys.stderr)
+        return 2
+    print(f"tracked {res['frames']} frames at {res['fps']:.1f} fps -> {res['csv']}"
+          + (f", {res['video']}" if res["video"] else ""))
+    return 0
