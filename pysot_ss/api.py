@@ -18,7 +18,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg, load_cfg
+from pysot_ss.core.config import get_cfg, load_cfg, merge_opts
 from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint, load_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,15 +54,7 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
         except (KeyError, ValueError, AssertionError) as e:
             raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss ({e}); "
                                   f"pass a config file explicitly") from None
-    if opts:
-        opts = list(opts)
-        if len(opts) % 2:
-            raise ValueError(f"opts needs KEY VALUE pairs, got an odd number of items: {opts}")
-        try:
-            cfg.merge_from_list(opts)
-        except (KeyError, ValueError, AssertionError) as e:
-            raise ValueError(f"opts: {e}") from None
-    return cfg
+    return merge_opts(cfg, opts, label="opts")
 
 
 class TrackResult(tuple):
@@ -151,7 +143,7 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
         if config_or_name is None:
             cfg = get_cfg()
             cfg.merge_from_other_cfg(config_from_onnx(snapshot))
-            cfg = _apply_opts(cfg, opts)
+            cfg = merge_opts(cfg, opts, label="opts")
         else:
             cfg = config_for(config_or_name, None, opts)
         cfg.TRACK.TYPE = "siamfc_onnx"
@@ -173,13 +165,3 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
     return Tracker(build_tracker(cfg, model))
 
 
-def _apply_opts(cfg: CN, opts) -> CN:
-    if opts:
-        opts = list(opts)
-        if len(opts) % 2:
-            raise ValueError(f"opts needs KEY VALUE pairs, got an odd number of items: {opts}")
-        try:
-            cfg.merge_from_list(opts)
-        except (KeyError, ValueError, AssertionError) as e:
-            raise ValueError(f"opts: {e}") from None
-    return cfg

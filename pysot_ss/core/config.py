@@ -194,14 +194,19 @@ def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -
     cfg = get_cfg()
     if path:
         merge_file(cfg, path)
+    return merge_opts(cfg, opts)
+
+
+def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") -> CN:
+    """Apply KEY VALUE overrides; errors name `label` (the flag or argument they came from)."""
     if opts:
         opts = list(opts)
         if len(opts) % 2:
-            raise ValueError(f"--opts needs KEY VALUE pairs, got an odd number of items: {opts}")
+            raise ValueError(f"{label} needs KEY VALUE pairs, got an odd number of items: {opts}")
         try:
             cfg.merge_from_list(opts)
         except (KeyError, ValueError, AssertionError) as e:
-            raise ValueError(f"--opts: {e}") from None
+            raise ValueError(f"{label}: {e}") from None
     return cfg
 
 
