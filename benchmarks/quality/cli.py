@@ -151,13 +151,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         st["cpu_s"] += r.cpu_s or 0.0
     wall = time.perf_counter() - t_start
     invocation = shlex.join(["python", "benchmarks/quality.py"] + argv)
+    hw = hardware(args.device, cfg["threads"], launcher.name, cfg["jobs"])
+    invocations = _record_invocation(work / "invocations.json", {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(), "invocation": invocation, "wall_s": round(wall, 1),
+        "hardware": hw, "data": display_path(shared) if shared is not None else "synthetic",
+        "copy": data.copy is not None,
+        "ran": {st: sum(1 for t in plan.tasks if t.stage == st and results[t.id].status == "ran")
+                for st in dict.fromkeys(t.stage for t in plan.tasks)}})
     doc = {
         "meta": {"invocation": invocation, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "wall_s": wall,
                  "smoke": bool(args.smoke), "repo": str(REPO), "work": display_path(work), "env": env_text,
                  "loadavg_end": _loadavg(),
                  "python": python_display(),
                  "tasks_ran": statuses.count("ran"), "tasks_reused": statuses.count("reused"),
-                 "tasks_failed": statuses.count("failed"), "tasks_blocked": statuses.count("blocked")},
+                 "tasks_failed": statuses.count("failed"), "tasks_blocked": statuses.count("blocked"),
+                 "tasks_skipped": statuses.count("skipped")},
         "data": data.describe(),
         "sizes": {"epochs": sizes.epochs, "pairs_per_epoch": sizes.pairs_per_epoch, "batch_size": sizes.batch_size,
                   "steps_per_run": sizes.epochs * (sizes.pairs_per_epoch // sizes.batch_size),
@@ -170,15 +178,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                                               ("TRACK.SCALE_NUM", sizes.scale_num),
                                               ("CLUSTER.IMAGE_SIZE", sizes.cluster_image_size),
                                               ("TRACK.NUM_THREADS", sizes.threads)) if v > 0)},
-        "hardware": hardware(args.device, cfg["threads"], launcher.name, cfg["jobs"]),
+        "hardware": hw,
+        "invocations": invocations,
         "rows": numbers,
         "claims": claims,
         "stages": stages,
         "fps": {tid: r.info.get("fps") for tid, r in results.items() if r.info.get("fps")},
         "commands": [{"id": t.id, "stage": t.stage, "command": results[t.id].command,
                       "status": results[t.id].status, "wall_s": results[t.id].wall_s, "cpu_s": results[t.id].cpu_s,
-                      "returncode": results[t.id].returncode} for t in plan.tasks],
+                      "returncode": results[t.id].returncode, "host": state.get(t.id).get("host")}
+                     for t in plan.tasks],
     }
+    atomic_write_json(work / "invocations.json", invocations)
     report_dir = Path(args.report_dir) if args.report_dir else (out if args.smoke else REPO / "docs")
     if not report_dir.is_absolute():
         report_dir = REPO / report_dir
@@ -193,6 +204,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                "report": str(md_path), "results": str(js_path)}
     print(json.dumps(summary), flush=True)
     return 1 if failed else 0
+
+
+def _record_invocation(path: Path, entry: dict) -> list:
+    """invocations.json of the work folder: one entry per quality.py run that ran something (the study may be
+    assembled from several machines: say, training on a GPU machine, the OpenCV baselines on this one)."""
+    from benchmarks.quality.common import read_json
+    entries = [e for e in (read_json(path, []) or [])
+               if any(n for st, n in (e.get("ran") or {}).items() if st != "eval")]  # not report-only re-runs
+    entries.append(entry)
+    return entries
 
 
 def _terminate(signum, frame):

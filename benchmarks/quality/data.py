@@ -21,6 +21,7 @@ from benchmarks.quality.common import REPO, atomic_write_json, display_path
 TRAIN_SEQUENCES = ("Human3", "wakeboard7", "boat1", "MotorRolling", "car1")
 EVAL_SEQUENCES = ("bag", "Crossing", "Girl", "ball1", "Deer", "MountainBike")
 EVAL_DATASET = "QualityEval"  # a custom dataset name (matches no registered benchmark)
+COPY_FILE = "COPY.json"       # written by benchmarks/quality/copy_data.py at the top of a size-capped copy
 
 
 @dataclass
@@ -32,6 +33,8 @@ class StudyData:
     unlabeled_root: Path
     unlabeled_subdirs: List[str]    # [] = the whole folder
     frame_step: int
+    thinned: int = 1                # the train sequences hold every `thinned`-th frame only (a copy_data copy)
+    copy: Optional[dict] = None     # COPY.json of such a copy
     eval_root: Path = None          # folder holding <EVAL_DATASET>.json
     eval_lengths: Dict[str, int] = field(default_factory=dict)
     full_lengths: Dict[str, int] = field(default_factory=dict)
@@ -49,7 +52,13 @@ class StudyData:
                 "unlabeled_subdirs": self.unlabeled_subdirs, "frame_step": self.frame_step,
                 "eval_dataset": display_path(self.eval_root / f"{EVAL_DATASET}.json"),
                 "eval_lengths": self.eval_lengths, "full_lengths": self.full_lengths,
-                "eao_interval": list(self.eao_interval), "eao_interval_rule": self.eao_info, "notes": self.notes}
+                "eao_interval": list(self.eao_interval), "eao_interval_rule": self.eao_info, "notes": self.notes,
+                "copy": self.copy}
+
+    @property
+    def source_step(self) -> int:
+        """FRAME_STEP handed to the readers: the study's frame step over what the folders already thinned."""
+        return self.frame_step // self.thinned
 
 
 def find_shared(arg: Optional[str]) -> Optional[Path]:
@@ -76,8 +85,32 @@ def shared_data(shared: Path, frame_step: int, smoke: bool) -> StudyData:
     if not unl.is_dir():
         raise SystemExit(f"quality.py: {unl} not found")
     # smoke: a few unlabeled images only (clustering reads every image of the sources)
-    return StudyData("shared", seq, list(TRAIN_SEQUENCES), list(EVAL_SEQUENCES), unl,
-                     ["misc_natural"] if smoke else [], frame_step)
+    d = StudyData("shared", seq, list(TRAIN_SEQUENCES), list(EVAL_SEQUENCES), unl,
+                  ["misc_natural"] if smoke else [], frame_step)
+    info = read_copy_info(shared)
+    if info is not None:
+        k = int(info["train_frame_step"])
+        if frame_step % k:
+            raise SystemExit(f"quality.py: {shared / COPY_FILE}: this copy holds every {k}th train frame only; "
+                             f"--frame_step must be a multiple of {k}, got {frame_step}")
+        d.thinned, d.copy = k, info
+        u = info["unlabeled"]
+        d.notes.append(f"data: a size-capped copy of the shared data ({display_path(shared)}, made by "
+                       f"benchmarks/quality/copy_data.py from {info['source']}): eval sequences byte-identical, "
+                       f"train sequences pre-thinned to every {k}th frame (byte-identical), unlabeled/ re-encoded "
+                       f"with the longer side <= {u['max_side']} px at JPEG quality {u['jpeg_quality']} "
+                       f"(originals: <= 512 px, quality 85)")
+    return d
+
+
+def read_copy_info(root: Path) -> Optional[dict]:
+    """COPY.json of a benchmarks/quality/copy_data.py copy, or None for an original shared folder."""
+    p = Path(root) / COPY_FILE
+    if not p.is_file():
+        return None
+    import json
+    with open(p, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def synthetic_data(work: Path, frame_step: int, smoke: bool) -> StudyData:

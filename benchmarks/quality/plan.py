@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from benchmarks.quality.common import atomic_write_json, display_path
+from benchmarks.quality.common import REPO, atomic_write_json, display_path
 from benchmarks.quality.data import EVAL_DATASET, StudyData
 from benchmarks.quality.runner import Task, TaskResult
 
@@ -160,10 +160,14 @@ class Builder:
 
     def data_opts(self, kind: str) -> List[str]:
         d = self.data
-        if kind == "supervised":
-            return ["DATASET.LABELLED.ROOT", display_path(d.seq_root), "DATASET.LABELLED.VIDEOS", repr(d.train_videos)]
+        if kind == "supervised":  # the same frames as the self-supervised rows, with their boxes
+            opts = ["DATASET.LABELLED.ROOT", display_path(d.seq_root), "DATASET.LABELLED.VIDEOS",
+                    repr(d.train_videos), "DATASET.LABELLED.FRAME_STEP", str(d.source_step)]
+            if d.thinned > 1:  # pre-thinned folders: frame i there is frame i * thinned of the video
+                opts += ["SAMPLER.FRAME_RANGE", str(supervised_frame_range() // d.thinned)]
+            return opts
         opts = ["DATASET.TRAINSEQ.ROOT", display_path(d.seq_root), "DATASET.TRAINSEQ.SUBDIRS", repr(d.train_subdirs),
-                "DATASET.TRAINSEQ.FRAME_STEP", str(d.frame_step)]
+                "DATASET.TRAINSEQ.FRAME_STEP", str(d.source_step)]
         if kind == "more":
             opts = ["DATASET.NAMES", repr(["TRAINSEQ", "UNLABELED"])] + opts + [
                 "DATASET.UNLABELED.ROOT", display_path(d.unlabeled_root),
@@ -293,6 +297,12 @@ class Builder:
             atomic_write_json(path, summary[run_id])
             self.summaries[f"{run_id}/{protocol}"] = summary[run_id]
         return after
+
+
+def supervised_frame_range() -> int:
+    """SAMPLER.FRAME_RANGE of the supervised config (its pairs are at most this many frames apart)."""
+    from pysot_ss.core.config import load_cfg
+    return int(load_cfg(str(REPO / SUPERVISED_CFG)).SAMPLER.FRAME_RANGE)
 
 
 _FPS = re.compile(r";\s*([0-9.]+) fps;")

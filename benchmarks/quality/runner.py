@@ -9,12 +9,15 @@ directory is the repository root:
 stdout and stderr of each command go to ``<logs>/<task>.stdout`` / ``.stderr``.
 
 A task whose outputs already exist (``Task.done()``) is not run again ("reused"); the wall time recorded when it
-last ran is kept in ``tasks.json``. A failed task marks everything that depends on it as "blocked"; the others go on.
+last ran is kept in ``tasks.json``. A task whose outputs are absent but that no task still to run needs (say, a
+training run whose tracking results came back from another machine without its checkpoint) is "skipped". A
+failed task marks everything that depends on it as "blocked"; the others go on.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import platform
 import resource
 import runpy
 import shlex
@@ -179,7 +182,8 @@ class TaskState:
 
     def record(self, res: TaskResult) -> None:
         self.data[res.id] = {"command": res.command, "status": res.status, "wall_s": res.wall_s, "cpu_s": res.cpu_s,
-                             "returncode": res.returncode, "info": res.info, "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+                             "returncode": res.returncode, "info": res.info, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                             "host": platform.node()}
         atomic_write_json(self.path, self.data)
 
 
@@ -189,6 +193,26 @@ def _tail(path: Path, n: int = 4000) -> str:
     except OSError:
         return ""
     return data[-n:].decode("utf-8", "replace")
+
+
+def needed_tasks(tasks: List[Task]) -> set:
+    """Ids of the tasks whose outputs must exist: those nothing depends on (the report's inputs), and the
+    dependencies of a needed task that has to run (its outputs are absent). A missing checkpoint whose tracking
+    results are all there (say, results brought back from another machine) is then not trained again."""
+    by_id = {t.id: t for t in tasks}
+    dependents: Dict[str, List[str]] = {t.id: [] for t in tasks}
+    for t in tasks:
+        for d in t.deps:
+            dependents.setdefault(d, []).append(t.id)
+    done = {t.id: bool(t.done is not None and t.done()) for t in tasks}
+    memo: Dict[str, bool] = {}
+
+    def is_needed(tid: str) -> bool:
+        if tid not in memo:
+            users = dependents.get(tid, [])
+            memo[tid] = not users or any(is_needed(u) and not done[u] for u in users)
+        return memo[tid]
+    return {tid for tid in by_id if is_needed(tid)}
 
 
 def run_tasks(tasks: List[Task], launcher, jobs: int, log_dir: Path, state: TaskState,
@@ -205,6 +229,7 @@ def run_tasks(tasks: List[Task], launcher, jobs: int, log_dir: Path, state: Task
         if unknown:
             raise ValueError(f"task {t.id} depends on unknown task(s) {unknown}")
     total = len(tasks)
+    needed = needed_tasks(tasks)
 
     def finish(t: Task, res: TaskResult) -> None:
         results[t.id] = res
@@ -233,6 +258,10 @@ def run_tasks(tasks: List[Task], launcher, jobs: int, log_dir: Path, state: Task
                 if any(s is None for s in dep_status):
                     continue
                 pending.remove(t)
+                if t.id not in needed and not (t.done is not None and t.done()):
+                    finish(t, TaskResult(t.id, t.stage, cmd, "skipped",
+                                         info={"why": "outputs absent, but every task after it is done"}))
+                    continue
                 if t.done is not None and t.done():
                     prev = state.get(t.id)
                     res = TaskResult(t.id, t.stage, cmd, "reused", prev.get("wall_s"), prev.get("cpu_s"), 0,

@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.quality.data import eao_interval_from_lengths  # noqa: E402
 from benchmarks.quality.plan import ROWS  # noqa: E402
 from benchmarks.quality.report import aggregate, check_claims  # noqa: E402
-from benchmarks.quality.runner import SubprocessLauncher, Task, TaskState, run_tasks  # noqa: E402
+from benchmarks.quality.runner import SubprocessLauncher, Task, TaskState, needed_tasks, run_tasks  # noqa: E402
 
 ROW_IDS = [r.id for r in ROWS]
 
@@ -85,6 +85,52 @@ def test_runner_blocks_dependents_of_a_failure_and_reuses_finished_tasks(tmp_pat
     assert res["ok"].stdout.strip() == "hello" and res["bad"].returncode == 3 and "boom" in res["bad"].stderr
     assert res["ok"].cpu_s is not None and shlex.split(res["ok"].command)[1:] == tasks[0].args  # recorded exactly
     assert json.loads((tmp_path / "tasks.json").read_text())["bad"]["returncode"] == 3
+
+
+def test_runner_skips_a_missing_input_whose_dependents_are_all_done(tmp_path):
+    """Results brought back without their checkpoint: the training is not redone, the scoring still runs."""
+    have = tmp_path / "results.txt"
+    have.write_text("x")
+    tasks = [Task("train_a", "train", ["-c", "raise SystemExit(5)"], done=lambda: False),
+             Task("track_a", "track", ["-c", "raise SystemExit(6)"], deps=["train_a"], done=have.is_file),
+             Task("eval_a", "eval", ["-c", "print('scored')"], deps=["track_a"]),
+             Task("train_b", "train", ["-c", "print('trained')"], done=lambda: False),
+             Task("track_b", "track", ["-c", "pass"], deps=["train_b"], done=lambda: False)]
+    assert needed_tasks(tasks) == {"track_a", "eval_a", "train_b", "track_b"}  # outputs that must exist
+    res = run_tasks(tasks, SubprocessLauncher(), 2, tmp_path / "logs", TaskState(tmp_path / "t.json"),
+                    log=lambda m: None)
+    assert {k: r.status for k, r in res.items()} == {"train_a": "skipped", "track_a": "reused", "eval_a": "ran",
+                                                      "train_b": "ran", "track_b": "ran"}
+    assert json.loads((tmp_path / "t.json").read_text())["eval_a"]["host"]  # where each command ran
+
+
+def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path, shared_data):
+    from benchmarks.quality.copy_data import make_copy
+    from benchmarks.quality.data import shared_data as study_data
+    from benchmarks.quality.plan import Builder, Sizes
+
+    info = make_copy(shared_data, tmp_path / "copy", frame_step=5, side=64, quality=50, budget_mb=200)
+    seq = tmp_path / "copy" / "sequences"
+    for name in ("Girl/img/0001.jpg", "bag/groundtruth.txt", "Girl/groundtruth_rect.txt"):  # eval: byte-identical
+        assert (seq / name).read_bytes() == (shared_data / "sequences" / name).read_bytes()
+    src = sorted((shared_data / "sequences" / "car1" / "img").iterdir())[::5]
+    dst = sorted((seq / "car1" / "img").iterdir())
+    assert len(dst) == 30 and [p.read_bytes() for p in dst] == [p.read_bytes() for p in src]
+    gt = (shared_data / "sequences" / "car1" / "groundtruth.txt").read_text().splitlines()[::5]
+    assert (seq / "car1" / "groundtruth.txt").read_text().splitlines() == gt
+    assert info["unlabeled"]["images"] == 1253
+
+    d = study_data(tmp_path / "copy", 5, smoke=False)
+    assert d.thinned == 5 and d.source_step == 1 and any("size-capped copy" in n for n in d.notes)
+    b = Builder(tmp_path / "work", d, Sizes(1, 8, 8, 0, [0], "cpu"), {})
+    sup = b.data_opts("supervised")
+    # FRAME_RANGE 100 real frames = 20 steps of 5 on the pre-thinned folders: the same pairs as on the original
+    assert sup[sup.index("DATASET.LABELLED.FRAME_STEP") + 1] == "1" and sup[sup.index("SAMPLER.FRAME_RANGE") + 1] == "20"
+    original = Builder(tmp_path / "work", study_data(shared_data, 5, smoke=False), Sizes(1, 8, 8, 0, [0], "cpu"), {})
+    opts = original.data_opts("supervised")
+    assert opts[opts.index("DATASET.LABELLED.FRAME_STEP") + 1] == "5" and "SAMPLER.FRAME_RANGE" not in opts
+    with pytest.raises(SystemExit, match="multiple of 5"):
+        study_data(tmp_path / "copy", 3, smoke=False)
 
 
 # ------------------------------------------------------------------------------------------------ the smoke run

@@ -3,6 +3,8 @@ import json
 import warnings
 
 import cv2
+from pathlib import Path
+
 import numpy as np
 import pytest
 from torch.utils.data import DataLoader
@@ -232,6 +234,21 @@ def test_video_pairs_folders_otb_vot_got(tmp_path):
     _seq(root, "short", 3, ["1,2,30,40"] * 2)
     with pytest.raises(FileFormatError, match="2 boxes for 3 images"):
         build_sources(_cfg(S={"TYPE": "video_pairs", "ROOT": str(root)}))
+
+
+def test_video_pairs_frame_step_keeps_boxes_and_frame_numbers(tmp_path):
+    root = tmp_path / "seqs"
+    _seq(root, "otb", 7, [f"{i},2,30,40" for i in range(7)])
+    src = build_sources(_cfg(S={"TYPE": "video_pairs", "ROOT": str(root), "FRAME_STEP": 3}))[0]
+    t = src.video(0)
+    assert [Path(f).name for f in t.frames] == ["0000.jpg", "0003.jpg", "0006.jpg"]
+    np.testing.assert_allclose(t.boxes[:, 0], [0 + 14.5, 3 + 14.5, 6 + 14.5])  # x + (w - 1) / 2 of lines 1, 4, 7
+    np.testing.assert_array_equal(t.frame_ids, [0, 3, 6])                     # FRAME_RANGE counts real frames
+    # the same frames as the unlabeled reader with the same step
+    unl = build_sources(_cfg(U={"TYPE": "image_folder", "ROOT": str(root / "otb" / "img"), "FRAME_STEP": 3}))[0]
+    assert sorted(unl.items) == sorted(t.frames)
+    with pytest.raises(Exception, match="FRAME_STEP must be >= 1"):
+        build_sources(_cfg(S={"TYPE": "video_pairs", "ROOT": str(root), "FRAME_STEP": 0}))
 
 
 def test_video_pairs_pysot_json(tmp_path):

@@ -14,7 +14,9 @@ Two layouts:
   the axis-aligned box of the same area as pysot/VOT do); separators: comma, tab or spaces; NaN lines are
   unusable frames. Frames: ``<seq>/img/``, ``<seq>/color/`` or ``<seq>/`` itself, images in name order; the
   number of boxes must equal the number of images. GOT-10k's ``absence.label`` / ``cover.label`` mark frames
-  as unusable (absent, or cover <= max(1, 0.3 * max cover), as siamfc-pytorch).
+  as unusable (absent, or cover <= max(1, 0.3 * max cover), as siamfc-pytorch). FRAME_STEP k > 1 keeps every
+  k-th frame (the 1st, (k+1)-th, ...) with its box -- the frames an unlabeled ``image_folder`` source with the
+  same FRAME_STEP reads -- and keeps the original frame numbers, so SAMPLER.FRAME_RANGE stays in frames.
 
 Boxes are stored as centre and size (cx, cy, w, h) in 0-based pixel coordinates: for x,y,w,h lines the centre is
 ``x + (w - 1) / 2`` (pysot's tracker convention).
@@ -129,7 +131,10 @@ class VideoPairsSource(ImageSource):
             self._load_json(Path(os.path.expanduser(str(anno))), root, str(node_get(node, "FRAME_FORMAT", "")))
             where = anno
         else:
-            self._load_folders(root, list(node_get(node, "VIDEOS", []) or []))
+            step = int(node_get(node, "FRAME_STEP", 1))
+            if step < 1:
+                raise DataSourceError(f"DATASET.{name}.FRAME_STEP must be >= 1, got {step}")
+            self._load_folders(root, list(node_get(node, "VIDEOS", []) or []), step)
             where = root
         self.items = [t.name for t in self.tracks]
         self.require_items(where)
@@ -147,7 +152,7 @@ class VideoPairsSource(ImageSource):
         return t.frames[len(t.frames) // 2]
 
     # --- benchmark folders -------------------------------------------------------------------------------------
-    def _load_folders(self, root: Path, videos: List[str]) -> None:
+    def _load_folders(self, root: Path, videos: List[str], step: int = 1) -> None:
         if videos:
             names = videos
             for v in names:
@@ -180,7 +185,9 @@ class VideoPairsSource(ImageSource):
                     raise FileFormatError(gt, f"{len(boxes)} boxes for {len(frames)} images in {folder}")
                 suffix = gt.stem[len("groundtruth_rect"):] if gt.stem.startswith("groundtruth_rect") else ""
                 name = v + (f"#{suffix.lstrip('.')}" if suffix.strip(".") else "")
-                self.tracks.append(Track(name, frames, boxes, usable.copy()))
+                keep = slice(None, None, step)
+                self.tracks.append(Track(name, frames[keep], boxes[keep], usable[keep].copy(),
+                                         frame_ids=np.arange(len(frames))[keep]))
 
     # --- pysot-style JSON ----------------------------------------------------------------------------------------
     def _load_json(self, anno: Path, root: Path, frame_format: str) -> None:

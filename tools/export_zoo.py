@@ -1,0 +1,53 @@
+"""Write a model-zoo file: a snapshot's weights as an fp16 state dict plus its config, loadable with
+``torch.load(path, weights_only=True)`` (about half the size of the fp32 ``model.pth``).
+
+    python tools/export_zoo.py --snapshot runs/s2siamfc/model.pth --out models/s2siamfc_alexnet.pth \
+        [--note "trained by benchmarks/quality.py ..."]
+
+The file is a pysot-ss checkpoint ``{"format": "pysot-ss", "model": <fp16 state dict>, "config": <YAML>,
+"zoo": {...provenance...}}``: ``tools/test.py --snapshot <file>`` rebuilds the network from the stored config,
+and plain PyTorch users take ``torch.load(file, weights_only=True)["model"]``. Tracking casts the weights back to
+the model's dtype; the fp16 rounding moves responses by ~1e-3 (tests/apps/test_model_zoo.py).
+"""
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--snapshot", required=True, help="pysot-ss checkpoint (model.pth of a training run)")
+    p.add_argument("--out", required=True, help="zoo file to write (.pth)")
+    p.add_argument("--config", help="experiment YAML (default: the config stored in the snapshot)")
+    p.add_argument("--note", default="", help="free text stored under zoo.note (how it was trained)")
+    args = p.parse_args(argv)
+
+    import torch
+
+    from pysot_ss.api import config_for
+    from pysot_ss.models import build_model
+    from pysot_ss.utils.checkpoint import CheckpointError, load_weights, save_checkpoint
+
+    try:
+        cfg = config_for(args.config, args.snapshot, [])
+        model = build_model(cfg)
+        load_weights(model, args.snapshot, strict=True)  # checks that weights and config match
+    except (CheckpointError, FileNotFoundError, ValueError) as e:
+        print(f"export_zoo: error: {e}", file=sys.stderr)
+        return 2
+    state = {k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous()
+             for k, v in model.state_dict().items()}
+    src = Path(args.snapshot)
+    zoo = {"source": src.name, "source_sha256": hashlib.sha256(src.read_bytes()).hexdigest(), "dtype": "float16",
+           "params": int(sum(v.numel() for v in state.values() if v.is_floating_point())), "note": args.note}
+    save_checkpoint({"model": state, "config": cfg.dump(), "zoo": zoo}, args.out)
+    size = Path(args.out).stat().st_size
+    print(f"wrote {args.out} ({size / 2 ** 20:.1f} MiB, {zoo['params']:,} parameters in fp16)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
