@@ -54,6 +54,7 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
         except (KeyError, ValueError, AssertionError) as e:
             raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss ({e}); "
                                   f"pass a config file explicitly") from None
+        cfg.DEVICE = "auto"  # the training machine's device says nothing about where this one runs
     return merge_opts(cfg, opts, label="opts")
 
 

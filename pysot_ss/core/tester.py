@@ -68,6 +68,7 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
             except (KeyError, ValueError, AssertionError) as e:
                 raise TesterError(f"{snapshot}: its stored config does not match this version of pysot-ss "
                                   f"({e.args[0] if e.args else e}); pass --config") from None
+            cfg.DEVICE = "auto"  # the training machine's device says nothing about where this one tracks
     _merge_opts(cfg, opts)
     if tracker:
         cfg.TRACK.TYPE = tracker

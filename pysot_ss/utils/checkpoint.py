@@ -28,6 +28,9 @@ def save_checkpoint(state: Dict[str, Any], path) -> None:
     state.setdefault("format", FORMAT)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint gets the usual permissions of a new file
     try:
         torch.save(state, tmp)
         os.replace(tmp, path)
