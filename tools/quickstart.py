@@ -26,7 +26,6 @@ sys.path.insert(0, str(REPO))
 from toolkit.datasets.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
 
 ZOO_MODEL = REPO / "models" / "s2siamfc_alexnet.pth"
-ZOO_CONFIG = REPO / "experiments" / "s2siamfc" / "config.yaml"
 
 
 def run(cmd, **kw) -> None:
@@ -68,7 +67,7 @@ def main(argv=None) -> int:
     if trained.exists():
         trackers.append(("s2siamfc_quickstart", ["--config", args.config, "--snapshot", trained]))
     if ZOO_MODEL.exists():
-        trackers.append(("s2siamfc_zoo", ["--config", ZOO_CONFIG, "--snapshot", ZOO_MODEL]))
+        trackers.append(("s2siamfc_zoo", ["--snapshot", ZOO_MODEL]))  # its stored config (MODEL_ZOO.md)
     trackers += [("opencv_kcf", ["--tracker", "opencv_kcf"]), ("opencv_csrt", ["--tracker", "opencv_csrt"])]
 
     print("\n[3/4] tracking both benchmarks (VOT reset protocol, OTB one-pass) ...", flush=True)

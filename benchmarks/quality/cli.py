@@ -129,7 +129,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     plan = qplan.build_plan(rows, work, data, sizes, images)
     launcher = make_launcher(cfg["launcher"])
-    state = TaskState(work / "tasks.json")
+    hw = hardware(args.device, cfg["threads"], launcher.name, cfg["jobs"])
+    state = TaskState(work / "tasks.json", machine_label(hw))
     # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C: running commands are killed, finished outputs stay for a re-run
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -151,11 +152,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         st["cpu_s"] += r.cpu_s or 0.0
     wall = time.perf_counter() - t_start
     invocation = shlex.join(["python", "benchmarks/quality.py"] + argv)
-    hw = hardware(args.device, cfg["threads"], launcher.name, cfg["jobs"])
     invocations = _record_invocation(work / "invocations.json", {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(), "invocation": invocation, "wall_s": round(wall, 1),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": state.machine, "invocation": invocation, "wall_s": round(wall, 1),
         "hardware": hw, "data": display_path(shared) if shared is not None else "synthetic",
-        "copy": data.copy is not None,
+        "copy": data.copy is not None, "data_notes": list(data.notes),
         "ran": {st: sum(1 for t in plan.tasks if t.stage == st and results[t.id].status == "ran")
                 for st in dict.fromkeys(t.stage for t in plan.tasks)}})
     doc = {
@@ -186,7 +186,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "fps": {tid: r.info.get("fps") for tid, r in results.items() if r.info.get("fps")},
         "commands": [{"id": t.id, "stage": t.stage, "command": results[t.id].command,
                       "status": results[t.id].status, "wall_s": results[t.id].wall_s, "cpu_s": results[t.id].cpu_s,
-                      "returncode": results[t.id].returncode, "host": state.get(t.id).get("host")}
+                      "returncode": results[t.id].returncode, "machine": state.get(t.id).get("machine")}
                      for t in plan.tasks],
     }
     atomic_write_json(work / "invocations.json", invocations)
@@ -204,6 +204,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                "report": str(md_path), "results": str(js_path)}
     print(json.dumps(summary), flush=True)
     return 1 if failed else 0
+
+
+def machine_label(hw: dict) -> str:
+    """A short name of the hardware a command ran on (host names of cloud machines say nothing)."""
+    cpu = f"{hw['cpu']} x{hw['cores']}"
+    return f"{hw['gpu']} + {cpu}" if hw.get("gpu") else f"{cpu}, no GPU"
 
 
 def _record_invocation(path: Path, entry: dict) -> list:

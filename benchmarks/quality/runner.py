@@ -173,8 +173,9 @@ def make_launcher(name: str):
 class TaskState:
     """``tasks.json``: per task the command, status, wall time and extra info of the last time it ran."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, machine: str = ""):
         self.path = path
+        self.machine = machine or platform.node()  # recorded with every command: where it ran
         self.data: Dict[str, dict] = read_json(path, {}) or {}
 
     def get(self, task_id: str) -> dict:
@@ -183,7 +184,7 @@ class TaskState:
     def record(self, res: TaskResult) -> None:
         self.data[res.id] = {"command": res.command, "status": res.status, "wall_s": res.wall_s, "cpu_s": res.cpu_s,
                              "returncode": res.returncode, "info": res.info, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
-                             "host": platform.node()}
+                             "machine": self.machine}
         atomic_write_json(self.path, self.data)
 
 

@@ -20,11 +20,21 @@ class CheckpointError(RuntimeError):
     """A file that is missing, unreadable or not a checkpoint for this model."""
 
 
+def _to_cpu(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return type(obj)((k, _to_cpu(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
 def save_checkpoint(state: Dict[str, Any], path) -> None:
     """torch.save to a temp file in the same folder, then rename: a crash never leaves half a checkpoint."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = dict(state)
+    state = _to_cpu(dict(state))  # a checkpoint written on a GPU loads anywhere with plain torch.load
     state.setdefault("format", FORMAT)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)

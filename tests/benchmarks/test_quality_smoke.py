@@ -101,7 +101,7 @@ def test_runner_skips_a_missing_input_whose_dependents_are_all_done(tmp_path):
                     log=lambda m: None)
     assert {k: r.status for k, r in res.items()} == {"train_a": "skipped", "track_a": "reused", "eval_a": "ran",
                                                       "train_b": "ran", "track_b": "ran"}
-    assert json.loads((tmp_path / "t.json").read_text())["eval_a"]["host"]  # where each command ran
+    assert json.loads((tmp_path / "t.json").read_text())["eval_a"]["machine"]  # where each command ran
 
 
 def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path, shared_data):
