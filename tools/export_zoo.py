@@ -25,9 +25,9 @@ FP16_MAX = 65504.0
 
 def fp16_state_dict(state):
     """Floating tensors in fp16, except those fp16 cannot hold (a value beyond +-65504): those stay fp32 and are
-    named in the second return value (values below fp16's smallest subnormal, 6e-8, round to zero, harmlessly). Example: the running variance
-    of the xcorr_bn head's BatchNorm, the variance of raw correlation responses, is often > 65504; in fp16 it
-    becomes inf and the head outputs a constant map."""
+    named in the second return value (values below fp16's smallest subnormal, 6e-8, round to zero, harmlessly).
+    Example: the running variance of the xcorr_bn head's BatchNorm, the variance of raw correlation responses,
+    is often > 65504; in fp16 it becomes inf and the head outputs a constant map."""
     out, kept = {}, []
     for k, v in state.items():
         v = v.detach()

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--frame_step", type=int, help="use every k-th frame of the train sequences (5; smoke 25)")
     g.add_argument("--eval_videos", type=int, help="only the N shortest eval sequences (0 = all; smoke 2)")
     g.add_argument("--eval_frames", type=int, help="only the first N frames of each (0 = all; smoke 20)")
-    g.add_argument("--smoke", action="store_true", help="tiny sizes, every row (~85 CPU seconds: under a minute on 2 cores)")
+    g.add_argument("--smoke", action="store_true", help="tiny sizes, every row (under a minute on 2 cores)")
     r = p.add_argument_group("what and where")
     r.add_argument("--rows", default="all", help="'all' or a comma list of row ids / groups "
                    f"({', '.join(qplan.GROUPS)}); rows: {', '.join(qplan.ROW_BY_ID)}")
@@ -153,7 +153,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     wall = time.perf_counter() - t_start
     invocation = shlex.join(["python", "benchmarks/quality.py"] + argv)
     invocations = _record_invocation(work / "invocations.json", {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": state.machine, "invocation": invocation, "wall_s": round(wall, 1),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": state.machine, "invocation": invocation,
+        "wall_s": round(wall, 1),
         "hardware": hw, "data": display_path(shared) if shared is not None else "synthetic",
         "copy": data.copy is not None, "data_notes": list(data.notes),
         "ran": {st: sum(1 for t in plan.tasks if t.stage == st and results[t.id].status == "ran")

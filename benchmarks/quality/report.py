@@ -217,9 +217,11 @@ def render_markdown(doc: dict) -> str:
     L += _table(["Row", "id", "Training", "Tracking", "Tracking runs"], body) + [""]
     L += ["The ablation rows follow the paper's Table 3 and are all tracked the same way (no template update, no "
           "fine-tuning), so their differences come from training alone. \"SS + AC + AM\" is the stage-1 model of the "
-          "full method: its training settings are those of experiments/s2siamfc/ss_ac_am.yaml, so it is trained once. "
-          "\"all\" is the S2SiamFC model of the first seed. The stage-2 runs start from scratch "
-          "(experiments/s2siamfc/config.yaml). KCF is OpenCV's TrackerKCF with its detection gate off "
+          "full method (experiments/study/ss_ac_am.yaml), so it is trained once per seed. \"all\" is the S2SiamFC "
+          "model of the first seed (experiments/study/s2siamfc.yaml, the same settings as "
+          "experiments/s2siamfc/config.yaml); stage-2 runs start from scratch. Every config of the study is in "
+          "experiments/study/ (the supervised one: experiments/s2siamfc/siamfc_supervised.yaml). KCF is OpenCV's "
+          "TrackerKCF with its detection gate off "
           "(TRACK.OPENCV.KCF_DETECT_THRESH 0.0 = the published KCF, always updating): with OpenCV's default gate of "
           "0.5 it stops updating whenever the peak is low and keeps its last box (pysot_ss/tracker/opencv.py).", ""]
 
@@ -277,7 +279,8 @@ def render_markdown(doc: dict) -> str:
     for inv in invs:
         h = inv["hardware"]
         ran = ", ".join(f"{n} {st}" for st, n in (inv.get("ran") or {}).items() if n) or "nothing new"
-        L += [f"* **{inv.get('machine', '?')}** ({inv['date']}, {inv.get('wall_s') or 0:.0f} s; ran {ran}): CPU {h['cpu']} "
+        L += [f"* **{inv.get('machine', '?')}** ({inv['date']}, {inv.get('wall_s') or 0:.0f} s; ran {ran}): "
+              f"CPU {h['cpu']} "
               f"({h['cores']} cores usable); device: {h['device']}" + (f" ({h['gpu']})" if h.get("gpu") else "") +
               f"; torch threads per command: {h['threads']}; Python {h['python']}, torch {h['torch']}, OpenCV "
               f"{h['opencv']}, numpy {h['numpy']}; launcher `{h['launcher']}`, {h['jobs']} command(s) at a time"

@@ -461,6 +461,13 @@ def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
         raise ValueError(f"CLUSTER.STAGE1_CFG {cfg.CLUSTER.STAGE1_CFG} uses the hard_negative sampler itself")
     snapshot = Path(s1.TRAIN.OUTPUT_DIR) / "model.pth"
     logger = setup_logger("pysot_ss.stages", None, dist_info.rank)
+    if snapshot.is_file():
+        diff = _training_differences(s1, snapshot)
+        if diff:
+            raise ValueError(
+                f"{snapshot}: this stage-1 model was trained with other settings than this run asks for "
+                f"({'; '.join(diff[:6])}); reusing it would cluster with the wrong model. Move it away, or point "
+                f"the stage-1 run elsewhere (its TRAIN.OUTPUT_DIR in {cfg.CLUSTER.STAGE1_CFG}).")
     if not _finished(s1, snapshot):
         logger.info(f"{target} missing: training stage 1 ({cfg.CLUSTER.STAGE1_CFG} -> {snapshot}) first")
         Trainer(s1, dist_info, resume="auto").train()
@@ -474,6 +481,44 @@ def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
         logger.info(f"wrote {target}")
     du.barrier()
     close_logger(logger)
+
+
+# keys that do not change what a run learns (where it ran, how it logged, how it is tracked afterwards)
+_NOT_TRAINING = ("DEVICE", "TRAIN.NUM_WORKERS", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_DIR", "TRAIN.RESUME",
+                 "TRAIN.PRINT_FREQ", "TRAIN.LOG_IMAGES_EVERY", "TRAIN.EPOCHS", "TRAIN.MAX_STEPS", "TRACK.", "CLUSTER.",
+                 "LOSS.ADVERSARIAL_MASK.LOG_EVERY")
+
+
+def _flatten(node, prefix="") -> Dict[str, object]:
+    out = {}
+    for k, v in node.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _training_differences(cfg, snapshot: Path) -> List[str]:
+    """'KEY: stored vs wanted' for the training settings (SEED, data, losses, sizes...) in which the config stored
+    in `snapshot` differs from `cfg` ([] when equal, or when the snapshot stores no config). EPOCHS/MAX_STEPS are
+    left to `_finished` (an unfinished run is resumed)."""
+    from yacs.config import CfgNode as CN
+
+    stored = load_checkpoint(snapshot).get("config")
+    if not isinstance(stored, str):
+        return []
+    have, want = _flatten(CN.load_cfg(stored)), _flatten(cfg)
+    out = []
+    for k in sorted(set(have) | set(want)):
+        if k.startswith(_NOT_TRAINING) or k in _NOT_TRAINING:
+            continue
+        a, b = have.get(k), want.get(k)
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            a, b = list(a), list(b)
+        if a != b:
+            out.append(f"{k}: {a!r} vs {b!r}")
+    return out
 
 
 def _finished(cfg, snapshot: Path) -> bool:

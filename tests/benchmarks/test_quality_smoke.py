@@ -125,7 +125,8 @@ def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path,
     b = Builder(tmp_path / "work", d, Sizes(1, 8, 8, 0, [0], "cpu"), {})
     sup = b.data_opts("supervised")
     # FRAME_RANGE 100 real frames = 20 steps of 5 on the pre-thinned folders: the same pairs as on the original
-    assert sup[sup.index("DATASET.LABELLED.FRAME_STEP") + 1] == "1" and sup[sup.index("SAMPLER.FRAME_RANGE") + 1] == "20"
+    assert sup[sup.index("DATASET.LABELLED.FRAME_STEP") + 1] == "1"
+    assert sup[sup.index("SAMPLER.FRAME_RANGE") + 1] == "20"
     original = Builder(tmp_path / "work", study_data(shared_data, 5, smoke=False), Sizes(1, 8, 8, 0, [0], "cpu"), {})
     opts = original.data_opts("supervised")
     assert opts[opts.index("DATASET.LABELLED.FRAME_STEP") + 1] == "5" and "SAMPLER.FRAME_RANGE" not in opts

@@ -105,3 +105,11 @@ def test_missing_clusters_file_runs_stage1_then_clusters(images, tmp_path):
     assert json.loads((tmp_path / "stage1" / "clusters.json").read_text())["k"] == 3
     cfg.TRAIN.MAX_STEPS = 1
     assert Trainer(cfg).train().is_file()
+    # a finished stage-1 model of another seed is not silently reused for this one
+    (tmp_path / "stage1" / "clusters.json").unlink()
+    cfg.SEED = s1.SEED + 1
+    with pytest.raises(ValueError, match=rf"SEED: {s1.SEED} vs {s1.SEED + 1}"):
+        ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1"])
+    cfg.SEED = s1.SEED  # same settings (a different device or worker count does not matter): reused
+    ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1", "TRAIN.NUM_WORKERS", "0", "DEVICE", "cpu"])
+    assert (tmp_path / "stage1" / "clusters.json").is_file()
