@@ -179,7 +179,8 @@ _C.TRACK.OPENCV.KCF_DETECT_THRESH = 0.0  # OpenCV KCF's detection gate (OpenCV d
 _C.TRACK.FINETUNE = CN()
 _C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the first frame before tracking
 _C.TRACK.FINETUNE.ITERS = 5       # optimisation steps (paper: 5 or 10)
-_C.TRACK.FINETUNE.LR = 1e-5       # Adam learning rate
+_C.TRACK.FINETUNE.LR = 1e-5       # learning rate
+_C.TRACK.FINETUNE.OPTIMIZER = "adam"  # "adam" (paper 4.4) or "sgd" (authors' code: momentum 0.9, weight decay 5e-4)
 _C.TRACK.FINETUNE.BATCH_SIZE = 8  # self-supervised pairs per step, sampled around the given box
 _C.TRACK.FINETUNE.MODIFIERS = []  # loss modifiers used while fine-tuning ([] = plain balanced loss)
 

@@ -2,8 +2,8 @@
 
 ``finetune_on_first_frame(model, img, bbox, cfg)`` deep-copies the model, freezes its BatchNorm layers (eval mode,
 affine parameters fixed: a batch of pairs cut from one image would give meaningless batch statistics), and runs
-TRACK.FINETUNE.ITERS Adam steps (lr TRACK.FINETUNE.LR) on TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per
-step, drawn from the first frame around the given box (``SingleImageSampler.sample_from_image``). The loss is the
+TRACK.FINETUNE.ITERS steps of TRACK.FINETUNE.OPTIMIZER (Adam as the paper, or the authors' SGD; lr
+TRACK.FINETUNE.LR) on TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step, drawn from the first frame around the given box (``SingleImageSampler.sample_from_image``). The loss is the
 balanced logistic loss plus TRACK.FINETUNE.MODIFIERS (default none). Deterministic for a given cfg.SEED; the
 global RNGs and the passed model are left untouched. Works for any SiameseNet (S2SiamFC or supervised SiamFC).
 """
@@ -30,6 +30,15 @@ def _freeze_bn(net: nn.Module) -> None:
                 p.requires_grad_(False)
 
 
+def _optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    name = name.strip().lower()
+    if name == "adam":  # the paper's setting: every weight moves by up to ~lr per step, whatever its gradient
+        return torch.optim.Adam(params, lr=lr)
+    if name == "sgd":   # the authors' ssiamfc_onlineft*.py: steps proportional to the (small) gradients
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=5e-4)
+    raise ValueError(f"TRACK.FINETUNE.OPTIMIZER must be 'adam' or 'sgd', got {name!r}")
+
+
 def finetune_on_first_frame(model: nn.Module, img: np.ndarray, bbox: Sequence[float], cfg) -> nn.Module:
     """A fine-tuned copy of `model` (eval mode, same device and dtype); `bbox` = (x, y, w, h) in `img` (BGR)."""
     from pysot_ss.datasets.samplers import SingleImageSampler
@@ -48,7 +57,7 @@ def finetune_on_first_frame(model: nn.Module, img: np.ndarray, bbox: Sequence[fl
     if int(ft.ITERS) <= 0:
         return net.to(dtype).eval().requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=float(ft.LR))
+    optimizer = _optimizer(str(ft.OPTIMIZER), params, float(ft.LR))
     objective = Objective(cfg, net, modifiers=list(ft.MODIFIERS), seed=int(cfg.SEED))
     sampler = SingleImageSampler(cfg)
     rng = np.random.default_rng([int(cfg.SEED), 0xF1E7])

@@ -10,14 +10,6 @@ from pysot_ss.models import build_model
 from pysot_ss.models.head.xcorr import batched_xcorr
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 E = 127  # template size: 6x6 features
 
 

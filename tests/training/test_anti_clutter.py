@@ -8,14 +8,6 @@ from pysot_ss.losses.anti_clutter import clutter_weights
 from pysot_ss.models import build_model
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 # sample 0: values 0..8 -> min-max normalised v/8; v/8 >= 0.5 <=> v >= 4: 5 of 9 cells are "high"
 R0 = torch.arange(9.0).view(3, 3)
 # sample 1: one low cell, eight at the max -> 8 of 9 high

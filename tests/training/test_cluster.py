@@ -13,15 +13,6 @@ from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import save_checkpoint
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     from toolkit.datasets.synthetic import generate_unlabeled_images

@@ -8,15 +8,6 @@ from pysot_ss.models import build_model
 from pysot_ss.tracker.finetune import finetune_on_first_frame
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _frame():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, size=(96, 128, 3), dtype=np.uint8)
@@ -54,6 +45,24 @@ def test_finetune_changes_a_copy_slightly_and_deterministically(net):
     assert bn and all(torch.equal(after[k], before[k]) for k in bn)                 # BN frozen
     again = finetune_on_first_frame(model, _frame(), (40, 30, 40, 30), cfg)
     assert all(torch.equal(v, again.state_dict()[k]) for k, v in after.items())
+
+
+def test_sgd_finetuning_moves_weights_by_the_gradient_not_by_lr():
+    """The authors' SGD (lr 1e-5) moves weights in proportion to their gradients: far less than Adam's ~lr per
+    weight and step, which is what makes the paper's Adam setting a much stronger adaptation."""
+    cfg = _cfg("alexnet_s2", "xcorr_bn", "unit")
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    w = "backbone.conv1.0.weight"
+    moves = {}
+    for name in ("adam", "sgd"):
+        cfg.TRACK.FINETUNE.OPTIMIZER = name
+        tuned = finetune_on_first_frame(model, _frame(), (40, 30, 40, 30), cfg)
+        moves[name] = (tuned.state_dict()[w] - model.state_dict()[w]).abs().mean().item()
+    assert 0 < moves["sgd"] < 0.1 * moves["adam"], moves
+    cfg.TRACK.FINETUNE.OPTIMIZER = "lbfgs"
+    with pytest.raises(ValueError, match="OPTIMIZER"):
+        finetune_on_first_frame(model, _frame(), (40, 30, 40, 30), cfg)
 
 
 def test_bad_box_is_rejected():

@@ -17,14 +17,6 @@ from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_checkpoint, load_weights
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and robust when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 REPO = Path(__file__).resolve().parents[2]
 
 
