@@ -25,25 +25,18 @@ import time
 from contextlib import contextmanager
 from typing import Dict, Optional
 
-import cv2
 import numpy as np
 import torch
 
 from pysot_ss.tracker.base import (BaseTracker, InferenceNet, check_box, configure_threads, finetuned_model,
                                    resolve_device, use_bf16)
-from pysot_ss.utils.crop import (context_size, crop_and_resize, crop_and_resize_reference, ensure_bgr,
-                                 mean_color)
+from pysot_ss.utils.crop import crop_and_resize, crop_and_resize_reference, ensure_bgr
 from pysot_ss.utils.registry import TRACKERS
-
-
-def hann_window(n: int) -> np.ndarray:
-    """outer(hanning(n), hanning(n)) normalised to sum 1 (siamfc-pytorch)."""
-    w = np.outer(np.hanning(n), np.hanning(n))
-    return w / w.sum()
+from pysot_ss.utils.scale_search import ScaleSearch
 
 
 @TRACKERS.register("siamfc")
-class SiamFCTracker(BaseTracker):
+class SiamFCTracker(ScaleSearch, BaseTracker):
     """SiamFC tracker. ``init(img, (x, y, w, h))``, ``track(img) -> {'bbox': [x, y, w, h], 'best_score': float}``.
 
     best_score is the peak of the chosen scale's upsampled response before the scale penalty (the network's raw
@@ -63,7 +56,8 @@ class SiamFCTracker(BaseTracker):
 
     def __init__(self, cfg, model: torch.nn.Module):
         self.full_cfg = cfg
-        t = self.cfg = cfg.TRACK
+        t = cfg.TRACK
+        self._setup_search(t)  # sizes, scale pyramid, penalties (pysot_ss/utils/scale_search.py)
         self.device = resolve_device(cfg.DEVICE)
         self.fast = bool(t.FAST)
         self.bf16 = self.fast and use_bf16(t.BF16, self.device)
@@ -71,25 +65,13 @@ class SiamFCTracker(BaseTracker):
             self.num_threads = configure_threads(t.NUM_THREADS)
         else:
             self.num_threads = torch.get_num_threads()
-        self.exemplar_size = int(t.EXEMPLAR_SIZE)
-        self.instance_size = int(t.INSTANCE_SIZE)
-        self.stride = float(t.TOTAL_STRIDE)
-        self.response_up = int(t.RESPONSE_UP)
-        n = int(t.SCALE_NUM)
-        if n < 1:
-            raise ValueError(f"TRACK.SCALE_NUM must be >= 1, got {n}")
-        self.scale_factors = float(t.SCALE_STEP) ** np.linspace(-(n // 2), n // 2, n)
-        self.penalties = np.full(n, float(t.SCALE_PENALTY))
-        self.penalties[n // 2] = 1.0
         self.base_model = model.to(self.device).eval()
         self.model = None
         self.net: Optional[InferenceNet] = None
         self._set_model(self.base_model)
-        self._windows: Dict[int, np.ndarray] = {}  # upsampled response size -> Hann window
         self._buf_t: Optional[torch.Tensor] = None
         self._zbuf_t: Optional[torch.Tensor] = None
         self.timings: Optional[Dict[str, float]] = None  # enable_profiling() fills it
-        self.zf = None
 
     # ------------------------------------------------------------------ setup
     def _set_model(self, model: torch.nn.Module) -> None:
@@ -111,11 +93,6 @@ class SiamFCTracker(BaseTracker):
         t0 = time.perf_counter()
         yield
         self.timings[stage] += time.perf_counter() - t0
-
-    def _hann(self, n: int) -> np.ndarray:
-        if n not in self._windows:
-            self._windows[n] = hann_window(n)
-        return self._windows[n]
 
     def _buffer(self, which: str, n: int, size: int, dtype) -> torch.Tensor:
         """A reusable (n, size, size, 3) crop batch (pinned on CUDA) that warpAffine writes into."""
@@ -144,6 +121,15 @@ class SiamFCTracker(BaseTracker):
         with self._timed("network"), torch.no_grad():
             return self.model.embed(x.to(self.device))
 
+    def _update_template(self, z_new: torch.Tensor, rate: float) -> None:
+        with torch.inference_mode() if self.fast else torch.no_grad():
+            self.zf = (1.0 - rate) * self.zf + rate * z_new
+
+    def _count_frame(self, t0: float) -> None:
+        if self.timings is not None:
+            self.timings["total"] += time.perf_counter() - t0
+            self.timings["frames"] += 1
+
     def _responses(self, xf: torch.Tensor) -> np.ndarray:
         with self._timed("network"):
             if self.fast:
@@ -160,87 +146,9 @@ class SiamFCTracker(BaseTracker):
         x, y, w, h = check_box(bbox)
         tuned = finetuned_model(self.base_model, img, (x, y, w, h), self.full_cfg)
         self._set_model(tuned if tuned is not None else self.base_model)
-        self.center = np.array([x + (w - 1) / 2.0, y + (h - 1) / 2.0])
-        self.target_sz = np.array([w, h], dtype=np.float64)
-        self.avg_color = mean_color(img)
-        self._update_sizes()
+        self._start(img, x, y, w, h)
         timings, self.timings = self.timings, None  # the profile covers track() only
         try:
             self.zf = self._embed(img, [self.z_sz], self.exemplar_size, "z")
         finally:
             self.timings = timings
-
-    def _update_sizes(self) -> None:
-        self.z_sz = context_size(self.target_sz[0], self.target_sz[1], float(self.cfg.CONTEXT_AMOUNT))
-        self.x_sz = self.z_sz * self.instance_size / self.exemplar_size
-
-    def track(self, img: np.ndarray) -> Dict:
-        if self.zf is None:
-            raise RuntimeError("call init() before track()")
-        t0 = time.perf_counter()
-        img = ensure_bgr(img)
-        scales = self.x_sz * self.scale_factors
-        xf = self._embed(img, scales, self.instance_size, "x")
-        resp = self._responses(xf)
-        if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
-            return self._result(0.0, t0)
-        with self._timed("upsample"):
-            response, peaks, sid = self._best_map(resp)
-            loc = self._peak(response)
-        best_score = float(peaks[sid])
-        up = response.shape[0]
-        disp = (loc - (up - 1) / 2.0) * self.stride / self.response_up
-        disp = disp * scales[sid] / self.instance_size
-        self.center = self.center + disp
-        scale = (1.0 - float(self.cfg.SCALE_LR)) + float(self.cfg.SCALE_LR) * self.scale_factors[sid]
-        self.target_sz = self.target_sz * scale
-        self._clamp(img.shape[1], img.shape[0])
-        self._update_sizes()
-        if self.cfg.LINEAR_UPDATE:
-            z_new = self._embed(img, [self.z_sz], self.exemplar_size, "z")
-            lam = float(self.cfg.UPDATE_RATE)
-            with torch.inference_mode() if self.fast else torch.no_grad():
-                self.zf = (1.0 - lam) * self.zf + lam * z_new
-        return self._result(best_score, t0)
-
-    # ------------------------------------------------------------------ response -> location
-    def _best_map(self, resp: np.ndarray):
-        """Upsample every map (cv2 bicubic, as siamfc-pytorch), pick the scale whose penalised peak is highest,
-        shift that map to a zero minimum, normalise it to sum 1 and blend in the Hann window.
-
-        The penalty multiplies the peaks rather than the maps: max(p * r) == p * max(r) for p > 0 (exactly, in
-        floating point too), and the chosen map is renormalised, so this equals penalising the maps."""
-        up = resp.shape[1] * self.response_up
-        ups = [cv2.resize(r, (up, up), interpolation=cv2.INTER_CUBIC) for r in resp]
-        raw_peaks = np.array([u.max() for u in ups], dtype=np.float64)
-        sid = int(np.argmax(raw_peaks * self.penalties))
-        response = ups[sid]
-        response -= response.min()
-        wi = float(self.cfg.WINDOW_INFLUENCE)
-        response = (1.0 - wi) * (response / (response.sum() + 1e-16)) + wi * self._hann(up)
-        return response, raw_peaks, sid
-
-    @staticmethod
-    def _peak(response: np.ndarray) -> np.ndarray:
-        row, col = np.unravel_index(int(np.argmax(response)), response.shape)
-        return np.array([col, row], dtype=np.float64)
-
-    def _clamp(self, width: int, height: int) -> None:
-        """Sizes in [MIN_SIZE, image size], centre inside the image: the output stays usable whatever happens."""
-        lo = float(self.cfg.MIN_SIZE)
-        if not np.isfinite(self.target_sz).all():
-            self.target_sz = np.array([lo, lo])
-        self.target_sz[0] = min(max(self.target_sz[0], lo), max(float(width), lo))
-        self.target_sz[1] = min(max(self.target_sz[1], lo), max(float(height), lo))
-        if not np.isfinite(self.center).all():
-            self.center = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
-        self.center[0] = min(max(self.center[0], 0.0), width - 1.0)
-        self.center[1] = min(max(self.center[1], 0.0), height - 1.0)
-
-    def _result(self, best_score: float, t0: float) -> Dict:
-        w, h = float(self.target_sz[0]), float(self.target_sz[1])
-        box = [float(self.center[0]) - (w - 1) / 2.0, float(self.center[1]) - (h - 1) / 2.0, w, h]
-        if self.timings is not None:
-            self.timings["total"] += time.perf_counter() - t0
-            self.timings["frames"] += 1
-        return {"bbox": box, "best_score": best_score if np.isfinite(best_score) else 0.0}
