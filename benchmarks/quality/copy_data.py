@@ -23,7 +23,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import cv2
 

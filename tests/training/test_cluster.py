@@ -2,7 +2,6 @@
 import json
 
 import pytest
-import torch
 
 from pysot_ss.core.cluster import build_clusters, kmeans
 from pysot_ss.core.config import get_cfg

@@ -397,6 +397,26 @@ def finish_dataset(name: str, root, found: Dict[str, Video], missing: Iterable[s
     return cls(name, root, found, protocol=protocol, eao_interval=eao_interval, missing=missing)
 
 
+def dataset_folder(name: str, dataset_root) -> str:
+    """`dataset_root` as a string, or a clear error when it is not a folder."""
+    root = str(dataset_root)
+    if not os.path.isdir(root):
+        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
+    return root
+
+
+def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, load_img=False, protocol="ope"):
+    """(found, missing) from pysot's description ``<root>/<one of json_names>.json`` when present (as in pysot, the
+    JSON then defines the dataset), else from ``read_raw()``, the benchmark's raw folder layout."""
+    json_path = find_json(root, json_names)
+    if json_path is None:
+        return read_raw()
+    short_tags: List[str] = []
+    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags)
+    warn_short_tags(name, short_tags)
+    return found, missing
+
+
 def find_json(root, names: Iterable[str]) -> Optional[str]:
     """The first existing ``<root>/<name>.json`` among `names` (pysot's description file), or None."""
     for name in dict.fromkeys(names):

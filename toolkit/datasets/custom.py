@@ -12,9 +12,9 @@ Videos without tag files have only the tags 'all' and 'empty' (all frames "empty
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
-from toolkit.datasets.base import (Dataset, Video, find_json, finish_dataset, short_list, videos_from_json, warn,
+from toolkit.datasets.base import (Dataset, Video, dataset_folder, finish_dataset, json_or_raw, short_list, warn,
                                    warn_extra_frames, warn_short_tags)
 from toolkit.datasets.otb import has_otb_groundtruth, read_otb_folder
 from toolkit.datasets.vot import VOTDataset, read_vot_sequence
@@ -65,17 +65,10 @@ def build_custom(name: str, dataset_root, load_img: bool = False, videos=None, e
                  protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
     if dataset_root is None:
         raise ToolkitError(f"{name!r} is not a known benchmark; pass dataset_root to use it as a custom dataset")
-    root = str(dataset_root)
-    if not os.path.isdir(root):
-        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
-    json_path = find_json(root, (name,))
-    if json_path is not None:
-        short_tags: List[str] = []
-        found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol,
-                                          short_tags=short_tags)
-        warn_short_tags(name, short_tags)
-    else:
-        found, missing = read_custom_root(name, root, load_img=load_img, protocol=protocol)
+    root = dataset_folder(name, dataset_root)
+    found, missing = json_or_raw(name, root, (name,),
+                                 lambda: read_custom_root(name, root, load_img=load_img, protocol=protocol),
+                                 load_img=load_img, protocol=protocol)
     cls = VOTDataset if protocol == "reset" else Dataset
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=eao_interval, cls=cls)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from toolkit.datasets.base import Dataset, find_json, finish_dataset, videos_from_json, warn_extra_frames
+from toolkit.datasets.base import Dataset, dataset_folder, finish_dataset, json_or_raw, warn_extra_frames
 from toolkit.datasets.vot import read_vot_sequence
-from toolkit.utils.errors import ToolkitError
 from toolkit.utils.result_io import read_name_list
 
 __all__ = ["GOT10K_VAL_VIDEOS", "build_got10k"]
@@ -43,14 +42,9 @@ def read_got10k_root(name: str, root: str, *, load_img=False, protocol="ope"):
 
 def build_got10k(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
                  protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
-    canonical = canonical or name
-    root = str(dataset_root)
-    if not os.path.isdir(root):
-        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
-    json_path = find_json(root, (name, canonical))
-    if json_path is not None:
-        found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol)
-    else:
-        found, missing = read_got10k_root(name, root, load_img=load_img, protocol=protocol)
+    root = dataset_folder(name, dataset_root)
+    found, missing = json_or_raw(name, root, (name, canonical or name),
+                                 lambda: read_got10k_root(name, root, load_img=load_img, protocol=protocol),
+                                 load_img=load_img, protocol=protocol)
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=eao_interval)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import List, Optional
 
-from toolkit.datasets.base import (Dataset, Video, check_frame_count, find_json, finish_dataset, list_frames,
-                                   short_list, videos_from_json, warn, warn_extra_frames)
-from toolkit.utils.errors import FileFormatError, ToolkitError
+from toolkit.datasets.base import (Dataset, Video, check_frame_count, dataset_folder, finish_dataset, json_or_raw,
+                                   list_frames, short_list, warn, warn_extra_frames)
+from toolkit.utils.errors import FileFormatError
 from toolkit.utils.result_io import read_flags, read_groundtruth
 
 __all__ = ["LASOT_TEST_VIDEOS", "read_lasot_sequence", "build_lasot"]
@@ -82,14 +82,9 @@ def read_lasot_root(name: str, root: str, *, load_img=False, protocol="ope"):
 
 def build_lasot(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
                 protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
-    canonical = canonical or name
-    root = str(dataset_root)
-    if not os.path.isdir(root):
-        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
-    json_path = find_json(root, (name, canonical))
-    if json_path is not None:
-        found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol)
-    else:
-        found, missing = read_lasot_root(name, root, load_img=load_img, protocol=protocol)
+    root = dataset_folder(name, dataset_root)
+    found, missing = json_or_raw(name, root, (name, canonical or name),
+                                 lambda: read_lasot_root(name, root, load_img=load_img, protocol=protocol),
+                                 load_img=load_img, protocol=protocol)
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=eao_interval)

@@ -22,9 +22,9 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from toolkit.datasets.base import (Dataset, Video, check_frame_count, finish_dataset, frame_index, list_frames,
-                                   read_description_json, videos_from_json, warn_extra_frames)
-from toolkit.utils.errors import FileFormatError, ToolkitError
+from toolkit.datasets.base import (Dataset, Video, check_frame_count, dataset_folder, finish_dataset, frame_index,
+                                   list_frames, read_description_json, videos_from_json, warn_extra_frames)
+from toolkit.utils.errors import FileFormatError
 from toolkit.utils.result_io import read_groundtruth
 
 __all__ = ["OTBDataset", "OTB_VIDEOS", "FRAME_RANGES", "RESULT_COMPAT", "otb_target", "read_otb_video",
@@ -202,9 +202,7 @@ def build_otb(name: str, dataset_root, load_img: bool = False, videos=None, eao_
     """A named OTB dataset: ``<root>/<NAME>.json`` (all its videos; as in pysot the JSON defines the dataset),
     else ``OTB100.json`` / ``OTB2015.json`` restricted to this benchmark's list, else the raw layout."""
     canonical = canonical or name
-    root = str(dataset_root)
-    if not os.path.isdir(root):
-        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
+    root = dataset_folder(name, dataset_root)
     expected = OTB_VIDEOS[canonical]
     own = [n for n in dict.fromkeys((name, canonical))]
     candidates = [(n, None) for n in own] + [(n, expected) for n in ("OTB100", "OTB2015") if n not in own]

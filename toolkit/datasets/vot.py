@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Optional
 
-from toolkit.datasets.base import (ATTRIBUTE_TAGS, Dataset, Video, check_frame_count, find_json, finish_dataset,
-                                   list_frames, pad_flags, videos_from_json, warn_extra_frames, warn_short_tags)
-from toolkit.utils.errors import ToolkitError
+from toolkit.datasets.base import (ATTRIBUTE_TAGS, Dataset, Video, check_frame_count, dataset_folder, finish_dataset,
+                                   json_or_raw, list_frames, pad_flags, warn_extra_frames, warn_short_tags)
 from toolkit.utils.result_io import read_flags, read_groundtruth, read_name_list
 
 __all__ = ["VOTDataset", "VOT_VIDEOS", "EAO_INTERVALS", "read_vot_sequence", "build_vot"]
@@ -113,18 +112,11 @@ def build_vot(name: str, dataset_root, load_img: bool = False, videos=None, eao_
               protocol: str = "reset", canonical: Optional[str] = None) -> Dataset:
     """A named VOT dataset: ``<root>/<NAME>.json`` when present, else the raw layout."""
     canonical = canonical or name
-    root = str(dataset_root)
-    if not os.path.isdir(root):
-        raise ToolkitError(f"{name}: dataset root {root} is not a folder")
-    json_path = find_json(root, (name, canonical))
-    if json_path is not None:
-        short_tags: List[str] = []
-        found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol,
-                                          short_tags=short_tags)
-        warn_short_tags(name, short_tags)
-    else:
-        found, missing = read_vot_root(name, root, expected=VOT_VIDEOS.get(canonical, ()), protocol=protocol,
-                                       load_img=load_img)
+    root = dataset_folder(name, dataset_root)
+    found, missing = json_or_raw(name, root, (name, canonical),
+                                 lambda: read_vot_root(name, root, expected=VOT_VIDEOS.get(canonical, ()),
+                                                       protocol=protocol, load_img=load_img),
+                                 load_img=load_img, protocol=protocol)
     interval = eao_interval if eao_interval is not None else EAO_INTERVALS.get(canonical)
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=interval, cls=VOTDataset)
