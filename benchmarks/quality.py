@@ -18,9 +18,16 @@ protocol (Accuracy, Robustness, Lost Number, EAO over an interval derived from t
 
 Sizes. Defaults (a CPU study): 10 epochs x 800 pairs = 1000 steps of 8 per training run, 3 seeds, 14 training
 runs (8 with the full S2SiamFC loss at ~1.7-2 s/step, 6 plain at ~1.3-1.5 s/step on 2 idle cores): ~7 h of
-training + ~1.3 h of tracking (6 eval sequences, 1220 frames, ~14 fps per SiamFC run and protocol) ~ 8.5 h; the
-wall time grows with the machine's load. The paper trains 50 x 3862 pairs (24k steps). Rows can be run separately
-(--rows) and a run can be stopped and resumed at any time.
+training + ~6 h of tracking (42 SiamFC runs of ~2,500 frames, both protocols, at 3-6 fps per process on one
+core) on 2 cores; the wall time grows with the machine's load. docs/results.md was made with --epochs 10
+--pairs_per_epoch 1600 on a GPU machine in 6 minutes (docs/study.md). The paper trains 50 x 3862 pairs (24k
+steps). Rows can be run separately (--rows) and a run can be stopped and resumed at any time.
+
+Several machines, one study: runs with the same sizes share the work folder, so the SiamFC rows can run where
+there is a GPU (--device cuda --rows main,more,ablation; ``python -m benchmarks.quality.copy_data`` makes a
+size-capped copy of the data for a machine that cannot read ../shared) and the OpenCV rows and the report here:
+a task whose outputs are absent is run only when a task still to run needs them, so the tracking results that
+came back are scored without their checkpoints. tasks.json and invocations.json record which machine ran what.
 
 Everything runs through the real tools (tools/train.py, tools/cluster.py, tools/test.py, tools/eval.py) as child
 processes from the repository root; the exact commands are recorded. Outputs live in
