@@ -139,3 +139,32 @@ def test_device_resolution():
     assert use_bf16("off", torch.device("cpu")) is False and use_bf16("on", torch.device("cpu")) is True
     with pytest.raises(ValueError, match="TRACK.BF16"):
         use_bf16("maybe", torch.device("cpu"))
+
+
+def test_checkpoint_is_written_with_cpu_tensors_and_usual_permissions(tmp_path, monkeypatch):
+    """A checkpoint written on a GPU must load on a CPU-only machine with plain torch.load; here the 'GPU'
+    tensors are stand-ins whose .cpu() is observable."""
+    import os
+
+    import torch
+
+    from pysot_ss.utils import checkpoint as ck
+
+    moved = []
+
+    class FakeCuda(torch.Tensor):
+        def cpu(self, *a, **k):
+            moved.append(1)
+            return torch.Tensor.cpu(self).as_subclass(torch.Tensor)
+
+    t = torch.ones(2).as_subclass(FakeCuda)
+    state = {"model": {"w": t}, "optimizer": {"state": {0: {"exp_avg": t}}, "groups": [(t, 1.5, "x")]}, "epoch": 3}
+    path = tmp_path / "c.pth"
+    ck.save_checkpoint(state, path)
+    assert len(moved) == 3
+    obj = torch.load(path, weights_only=True)
+    assert type(obj["model"]["w"]) is torch.Tensor and obj["epoch"] == 3
+    assert obj["optimizer"]["groups"][0][1:] == (1.5, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
