@@ -272,7 +272,7 @@ class Builder:
             self._add(Task(track_id, "track", args, deps=deps, done=self._tracked(results, run.id, protocol),
                            after=_parse_fps))
             eval_args = ["tools/eval.py", "-p", display_path(results), "-d", EVAL_DATASET, *common[2:],
-                         "--format", "json"]
+                         "--format", "json", "--show_video_level"]
             self._add(Task(f"eval_{run.id}_{protocol}", "eval", eval_args, deps=[track_id],
                            after=self._summary_saver(run.id, protocol)))
         return run.id

@@ -47,8 +47,19 @@ def row_numbers(plan) -> Dict[str, dict]:
         for protocol, metrics in (("ope", OPE_METRICS), ("reset", RESET_METRICS)):
             entry[protocol] = {key: aggregate([metric_value(plan.summaries.get(f"{r}/{protocol}"), key) for r in runs])
                                for key, _, _ in metrics}
+        entry["videos"] = {protocol: _per_video(plan, runs, protocol, key)
+                           for protocol, key in (("ope", "success_auc"), ("reset", "lost_number"))}
         out[row.id] = entry
     return out
+
+
+def _per_video(plan, runs: Sequence[str], protocol: str, key: str) -> Dict[str, dict]:
+    """{video: aggregate of `key` over the row's runs} from tools/eval.py's --show_video_level output."""
+    vids: Dict[str, list] = {}
+    for r in runs:
+        for video, vals in ((plan.summaries.get(f"{r}/{protocol}") or {}).get("videos") or {}).items():
+            vids.setdefault(video, []).append(metric_value(vals, key))
+    return {v: aggregate(vals) for v, vals in vids.items()}
 
 
 def fmt(agg: dict, digits: int) -> str:
@@ -202,6 +213,23 @@ def render_markdown(doc: dict) -> str:
     L += _table(["Row", "Seeds"] + [n for _, n, _ in RESET_METRICS], body) + [""]
     L += ["Seeded rows: mean ± sample standard deviation over the seeds (per-seed values in results.json and "
           "below).", ""]
+
+    videos = list(dict.fromkeys(v for r in rows.values() for v in r.get("videos", {}).get("ope", {})))
+    if videos:
+        L += ["## Per sequence", "",
+              "One-pass success AUC per eval sequence and, after the slash, reset-protocol failures (lost number); "
+              "seed means for the seeded rows. Six short sequences make every mean above sensitive to single "
+              "videos: look here before reading a difference of a few hundredths.", ""]
+        body = []
+        for r in rows.values():
+            cells = []
+            for v in videos:
+                auc = r["videos"]["ope"].get(v, {}).get("mean")
+                lost = r["videos"]["reset"].get(v, {}).get("mean")
+                cells.append(("n/a" if auc is None else f"{auc:.2f}") + " / " +
+                             ("n/a" if lost is None else f"{lost:.1f}".rstrip("0").rstrip(".")))
+            body.append([r["label"]] + cells)
+        L += _table(["Row"] + videos, body) + [""]
 
     L += ["## Paper claims check", "",
           "Each claim of the paper (Sio et al., S2SiamFC, ACM MM 2020) compared on our means, EAO (reset) and AUC "
