@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from toolkit.utils.atomic import atomic_write_text as _atomic_write_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,18 +24,7 @@ def display_path(path) -> str:
 
 
 def atomic_write_text(path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return _atomic_write_text(path, text)
 
 
 def atomic_write_json(path, obj) -> Path:

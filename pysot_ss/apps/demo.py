@@ -12,7 +12,6 @@ import csv
 import io
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -20,6 +19,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from toolkit.utils.atomic import atomic_output, publish, temp_beside
 from toolkit.utils.errors import ToolkitError
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -138,27 +138,15 @@ def draw(frame: np.ndarray, box: Sequence[float], score: float, fps: float) -> n
 
 
 # ------------------------------------------------------------------------------------------------- outputs
-def _tmp_next_to(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    return tmp
-
-
 def write_csv(path: Path, rows: List[Tuple]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["frame", "x", "y", "w", "h", "score"])
     for i, (x, y, bw, bh), s in rows:
         w.writerow([i, f"{x:.2f}", f"{y:.2f}", f"{bw:.2f}", f"{bh:.2f}", f"{s:.4f}"])
-    tmp = _tmp_next_to(path)
-    try:
+    with atomic_output(path, suffix=path.suffix) as tmp:
         with open(tmp, "w", newline="") as f:
             f.write(buf.getvalue())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 class VideoOut:
@@ -166,7 +154,7 @@ class VideoOut:
 
     def __init__(self, path: Path, fps: float, size: Tuple[int, int]):
         self.path = path
-        self.tmp = _tmp_next_to(path)
+        self.tmp = temp_beside(path, suffix=path.suffix)
         fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
         self.writer = cv2.VideoWriter(self.tmp, fourcc, fps, size)
         if not self.writer.isOpened():
@@ -179,7 +167,7 @@ class VideoOut:
     def close(self, keep: bool = True) -> None:
         self.writer.release()
         if keep:
-            os.replace(self.tmp, self.path)
+            publish(self.tmp, self.path)
         elif os.path.exists(self.tmp):
             os.remove(self.tmp)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -24,6 +23,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
+
+from toolkit.utils.atomic import atomic_write_text
 
 log = logging.getLogger("pysot_ss.cluster")
 
@@ -103,17 +104,7 @@ def kmeans(features: np.ndarray, k: int, seed: int, n_init: int = 10,
 
 def write_clusters(obj: Dict, path) -> Path:
     """JSON, atomically (temp file in the same folder + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return atomic_write_text(path, json.dumps(obj))
 
 
 def model_config(cfg, snapshot):

@@ -12,11 +12,11 @@ nodes created with ``new_allowed=True`` (``*.KWARGS`` and the per-source nodes o
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Iterable, Optional
 
 from yacs.config import CfgNode as CN
+
+from toolkit.utils.atomic import atomic_write_text
 
 _C = CN()
 
@@ -225,9 +225,4 @@ def merge_file(cfg: CN, path: str) -> None:
 
 def save_cfg(cfg: CN, path) -> None:
     """Write the effective config as YAML, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(cfg.dump())
-    os.replace(tmp, path)
+    atomic_write_text(path, cfg.dump())

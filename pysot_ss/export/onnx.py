@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
 from pysot_ss.tracker.base import fold_batchnorm
+from toolkit.utils.atomic import atomic_output
 
 OPSET = 17
 INPUT_NAME = "crops"
@@ -66,10 +65,7 @@ def export_onnx(model: nn.Module, cfg, out_path, opset: int = OPSET) -> Path:
     head = head_spec(net.head)
     size = int(cfg.TRACK.EXEMPLAR_SIZE)
     dummy = torch.rand(2, 3, size, size) * 255.0
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_output(out_path) as tmp:
         with torch.no_grad():
             torch.onnx.export(_Embed(net), (dummy,), tmp, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
                               dynamic_axes={INPUT_NAME: {0: "n", 2: "height", 3: "width"},
@@ -84,8 +80,4 @@ def export_onnx(model: nn.Module, cfg, out_path, opset: int = OPSET) -> Path:
             p.key, p.value = k, v
         m.producer_name = "pysot-ss"
         onnx.save(m, tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return out_path

@@ -7,11 +7,11 @@ siamfc-pytorch's ``.pth``) also loads as long as its keys match the model.
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
+
+from toolkit.utils.atomic import atomic_output
 
 FORMAT = "pysot-ss"
 
@@ -32,21 +32,10 @@ def _to_cpu(obj):
 
 def save_checkpoint(state: Dict[str, Any], path) -> None:
     """torch.save to a temp file in the same folder, then rename: a crash never leaves half a checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = _to_cpu(dict(state))  # a checkpoint written on a GPU loads anywhere with plain torch.load
     state.setdefault("format", FORMAT)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint gets the usual permissions of a new file
-    try:
+    with atomic_output(path) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def load_checkpoint(path, map_location="cpu") -> Dict[str, Any]:

@@ -17,15 +17,14 @@ Layouts (``root = <results_dir>/<dataset>/<tracker>``):
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Type, Union
 
 import numpy as np
 
+from toolkit.utils.atomic import atomic_write_text as _atomic_write_text
 from toolkit.utils.region import vot_float2str
 
 __all__ = [
@@ -56,19 +55,8 @@ class TrackRecord:
 
 
 def atomic_write_text(path, text: str) -> None:
-    """Write `text` to `path` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Write `text` to `path` via a temp file in the same folder, fsync and ``os.replace``."""
+    _atomic_write_text(path, text, fsync=True)
 
 
 def _is_code(entry) -> bool:

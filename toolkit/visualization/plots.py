@@ -7,15 +7,15 @@ the global backend. Files are written atomically (temp file + os.replace). pysot
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from toolkit.utils.atomic import atomic_output
 
 COLORS = ((1, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0), (0, 162 / 255, 232 / 255), (0.5, 0.5, 0.5),
           (0, 0, 1), (0, 1, 1), (136 / 255, 0, 21 / 255), (1, 127 / 255, 39 / 255), (0, 0, 0))
@@ -33,17 +33,9 @@ def _safe(text: str) -> str:
 def save_figure(fig: Figure, path) -> Path:
     """Render to PNG next to `path` and move it into place atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
     return path
 
 
