@@ -57,7 +57,7 @@ class TaskResult:
     id: str
     stage: str
     command: str
-    status: str                 # "ran", "reused", "failed", "blocked"
+    status: str                 # "ran", "reused", "skipped", "failed", "blocked"
     wall_s: Optional[float] = None
     cpu_s: Optional[float] = None   # user + system CPU seconds of the command (all its threads)
     returncode: Optional[int] = None
@@ -260,8 +260,10 @@ def run_tasks(tasks: List[Task], launcher, jobs: int, log_dir: Path, state: Task
                     continue
                 pending.remove(t)
                 if t.id not in needed and not (t.done is not None and t.done()):
-                    finish(t, TaskResult(t.id, t.stage, cmd, "skipped",
-                                         info={"why": "outputs absent, but every task after it is done"}))
+                    prev = state.get(t.id)  # when it ran elsewhere: its wall time there
+                    finish(t, TaskResult(t.id, t.stage, cmd, "skipped", prev.get("wall_s"), prev.get("cpu_s"), None,
+                                         info={**dict(prev.get("info") or {}),
+                                               "why": "outputs absent, but every task after it is done"}))
                     continue
                 if t.done is not None and t.done():
                     prev = state.get(t.id)
