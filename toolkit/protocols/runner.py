@@ -286,8 +286,9 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
     if protocol == "reset" and summary.done:
         note = f" (the {len(summary.done)} video(s) tracked in this run)" if summary.skipped else ""
         log("{:s} total lost: {:d}".format(tracker_name, summary.total_lost) + note)
+    speed = f"{summary.fps:.1f} fps" if summary.done else "nothing tracked"
     log(f"{tracker_name} on {name}: {len(summary.done)} done, {len(summary.skipped)} skipped, "
-        f"{len(summary.failed)} failed; {summary.fps:.1f} fps; results in {layout_obj.root}")
+        f"{len(summary.failed)} failed; {speed}; results in {layout_obj.root}")
     for o in summary.failed:
         log(f"  failed: {o.name}: {o.error}")
     return summary
