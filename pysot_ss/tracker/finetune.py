@@ -3,9 +3,10 @@
 ``finetune_on_first_frame(model, img, bbox, cfg)`` deep-copies the model, freezes its BatchNorm layers (eval mode,
 affine parameters fixed: a batch of pairs cut from one image would give meaningless batch statistics), and runs
 TRACK.FINETUNE.ITERS steps of TRACK.FINETUNE.OPTIMIZER (Adam as the paper, or the authors' SGD; lr
-TRACK.FINETUNE.LR) on TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step, drawn from the first frame around the given box (``SingleImageSampler.sample_from_image``). The loss is the
-balanced logistic loss plus TRACK.FINETUNE.MODIFIERS (default none). Deterministic for a given cfg.SEED; the
-global RNGs and the passed model are left untouched. Works for any SiameseNet (S2SiamFC or supervised SiamFC).
+TRACK.FINETUNE.LR) on TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step, drawn from the first frame around
+the given box (``SingleImageSampler.sample_from_image``). The loss is the balanced logistic loss plus
+TRACK.FINETUNE.MODIFIERS (default none). Deterministic for a given cfg.SEED; the global RNGs and the passed model
+are left untouched. Works for any SiameseNet (S2SiamFC or supervised SiamFC).
 """
 from __future__ import annotations
 
