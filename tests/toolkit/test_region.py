@@ -313,7 +313,12 @@ def test_identity(a, bounds):
     if a[2] >= 1 and a[3] >= 1:
         assert vot_overlap(a, a) == 1.0
         v = vot_overlap(a, list(a), bounds)
-        assert v == 1.0 or v == 0.0  # 0.0: wholly outside the bounds
+        # wholly outside the bounds, neither copy paints a pixel: union 0, 0/0 = NaN as in region.c (spec)
+        assert v == 1.0 or math.isnan(v)
+
+
+def test_identity_outside_the_bounds_is_nan():
+    assert math.isnan(vot_overlap([0.0, 0.5, 1.0, 1.0], [0.0, 0.5, 1.0, 1.0], (0, 0)))  # found by hypothesis
 
 
 @settings(max_examples=100, deadline=None)
