@@ -313,12 +313,17 @@ def test_identity(a, bounds):
     if a[2] >= 1 and a[3] >= 1:
         assert vot_overlap(a, a) == 1.0
         v = vot_overlap(a, list(a), bounds)
-        # wholly outside the bounds, neither copy paints a pixel: union 0, 0/0 = NaN as in region.c (spec)
-        assert v == 1.0 or math.isnan(v)
+        # 1.0, unless the bounds cut it away: then whatever region.c gives, 0.0 or NaN (0/0) by the geometry
+        assert v == 1.0 or ((v == 0.0 or math.isnan(v)) and same(v, oracle_overlap(a, list(a), bounds)))
 
 
-def test_identity_outside_the_bounds_is_nan():
-    assert math.isnan(vot_overlap([0.0, 0.5, 1.0, 1.0], [0.0, 0.5, 1.0, 1.0], (0, 0)))  # found by hypothesis
+def test_identity_outside_the_bounds_follows_region_c():
+    """Found by hypothesis: a rectangle outside 0x0 bounds overlaps itself as NaN or 0.0 depending on where its
+    bounding box rounds to, exactly as the literal C transcription does."""
+    assert math.isnan(vot_overlap([0.0, 0.5, 1.0, 1.0], [0.0, 0.5, 1.0, 1.0], (0, 0)))
+    assert vot_overlap([0.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0], (0, 0)) == 0.0
+    for a in ([0.0, 0.5, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0]):
+        assert same(vot_overlap(a, list(a), (0, 0)), oracle_overlap(a, list(a), (0, 0)))
 
 
 @settings(max_examples=100, deadline=None)
