@@ -161,7 +161,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for st in dict.fromkeys(t.stage for t in plan.tasks)}})
     doc = {
         "meta": {"invocation": invocation, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "wall_s": wall,
-                 "smoke": bool(args.smoke), "repo": str(REPO), "work": display_path(work), "env": env_text,
+                 "smoke": bool(args.smoke), "repo": REPO.name, "work": display_path(work), "env": env_text,
                  "loadavg_end": _loadavg(),
                  "python": python_display(),
                  "tasks_ran": statuses.count("ran"), "tasks_reused": statuses.count("reused"),

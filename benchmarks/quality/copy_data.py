@@ -27,7 +27,7 @@ from typing import List
 
 import cv2
 
-from benchmarks.quality.common import atomic_write_json
+from benchmarks.quality.common import atomic_write_json, display_path
 from benchmarks.quality.data import COPY_FILE, EVAL_SEQUENCES, TRAIN_SEQUENCES, find_shared
 _IMAGE_EXT = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -104,7 +104,7 @@ def make_copy(src: Path, dst: Path, frame_step: int, side: int, quality: int, bu
         sizes[v] = copy_train_sequence(seq_src / v, seq_dst / v, frame_step)
     unl = copy_unlabeled(src / "unlabeled", dst / "unlabeled", side, quality)
     total = sum(sizes.values()) + unl["bytes"]
-    info = {"source": str(src), "train_frame_step": frame_step,
+    info = {"source": display_path(src), "train_frame_step": frame_step,
             "eval": "byte-identical copies", "train": f"every {frame_step}th frame (byte-identical) + its GT lines",
             "unlabeled": {"max_side": side, "jpeg_quality": quality, **unl},
             "bytes": total, "sequence_bytes": sizes}

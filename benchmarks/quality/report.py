@@ -341,7 +341,7 @@ def render_markdown(doc: dict) -> str:
         L += ["(one seed only)", ""]
 
     L += ["## Commands", "",
-          f"Run from the repository root (`cd {m['repo']}`), in this order, with {m['env'] or 'no extra environment'}."
+          f"Run from the repository root, in this order, with {m['env'] or 'no extra environment'}."
           " Status: *ran* this time, *reused* (outputs existed), *skipped* (outputs absent but not needed: everything "
           "after it was done), *failed*, *blocked* (a dependency failed).", ""]
     for c in doc["commands"]:
