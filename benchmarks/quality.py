@@ -18,7 +18,7 @@ protocol (Accuracy, Robustness, Lost Number, EAO over an interval derived from t
 
 Sizes. Defaults (a CPU study): 10 epochs x 800 pairs = 1000 steps of 8 per training run, 3 seeds, 14 training
 runs (8 with the full S2SiamFC loss at ~1.7-2 s/step, 6 plain at ~1.3-1.5 s/step on 2 idle cores): ~7 h of
-training + ~6 h of tracking (42 SiamFC runs of ~2,500 frames, both protocols, at 3-6 fps per process on one
+training + 6-8 h of tracking (42 SiamFC runs of ~2,500 frames, both protocols, at 3-6 fps per process on one
 core) on 2 cores; the wall time grows with the machine's load. docs/results.md was made with --epochs 10
 --pairs_per_epoch 1600 on a GPU machine in 6 minutes (docs/study.md). The paper trains 50 x 3862 pairs (24k
 steps). Rows can be run separately (--rows) and a run can be stopped and resumed at any time.
