@@ -18,8 +18,8 @@ from typing import Dict, Iterable, Optional, Tuple
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg, load_cfg, merge_opts
-from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint, load_weights
+from pysot_ss.core.config import get_cfg, load_cfg, merge_opts, snapshot_config
+from pysot_ss.utils.checkpoint import CheckpointError, load_weights
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = REPO / "experiments"
@@ -46,15 +46,7 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
     defaults; then `opts` (KEY VALUE ...)."""
     if config_or_name is not None:
         return load_cfg(str(resolve_config(config_or_name)), opts)
-    cfg = get_cfg()
-    stored = config_from_checkpoint(snapshot) if snapshot is not None else None
-    if stored:
-        try:
-            cfg.merge_from_other_cfg(CN.load_cfg(stored))
-        except (KeyError, ValueError, AssertionError) as e:
-            raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss ({e}); "
-                                  f"pass a config file explicitly") from None
-        cfg.DEVICE = "auto"  # the training machine's device says nothing about where this one runs
+    cfg = (snapshot_config(snapshot) if snapshot is not None else None) or get_cfg()
     return merge_opts(cfg, opts, label="opts")
 
 

@@ -198,6 +198,25 @@ def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -
     return merge_opts(cfg, opts)
 
 
+def snapshot_config(snapshot) -> Optional[CN]:
+    """The defaults + the config stored in a pysot-ss checkpoint, or None when the file stores none. DEVICE is
+    reset to 'auto': the training machine's device says nothing about where this one runs. A stored config
+    this version cannot read is a CheckpointError naming the file."""
+    from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint
+
+    stored = config_from_checkpoint(snapshot)
+    if not stored:
+        return None
+    cfg = get_cfg()
+    try:
+        cfg.merge_from_other_cfg(CN.load_cfg(stored))
+    except (KeyError, ValueError, AssertionError) as e:
+        raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss "
+                              f"({e.args[0] if e.args else e}); pass a config file explicitly") from None
+    cfg.DEVICE = "auto"
+    return cfg
+
+
 def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") -> CN:
     """Apply KEY VALUE overrides; errors name `label` (the flag or argument they came from)."""
     if opts:

@@ -33,13 +33,15 @@ class DistInfo:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """"auto" -> cuda if available else cpu; "cuda" without a GPU is an error naming the option."""
-    name = (name or "auto").lower()
+    """'auto' -> cuda when available else cpu; 'cpu'; 'cuda' / 'cuda:N' (an error if there is no GPU).
+    Training, clustering and tracking all resolve DEVICE here."""
+    name = (name or "auto").strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(name)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested (DEVICE / --device) but CUDA is not available")
+        raise RuntimeError(f"device {name!r} requested (DEVICE / --device) but torch sees no CUDA device "
+                           f"(use 'cpu' or 'auto')")
     return dev
 
 

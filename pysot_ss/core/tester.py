@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg, merge_file, save_cfg
+from pysot_ss.core.config import get_cfg, merge_file, save_cfg, snapshot_config
 
 __all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory", "requires_weights",
            "default_tracker_name", "run_test"]
@@ -42,14 +42,6 @@ def _merge_opts(cfg: CN, opts: Optional[Sequence[str]]) -> None:
         raise TesterError(f"--opts: {msg}") from None
 
 
-def _config_in_snapshot(snapshot: str) -> Optional[str]:
-    from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint
-    try:
-        return config_from_checkpoint(snapshot)
-    except CheckpointError as e:
-        raise TesterError(str(e)) from None
-
-
 def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = None,
                       opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None,
                       device: Optional[str] = None) -> CN:
@@ -61,14 +53,11 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
         except (FileNotFoundError, KeyError, ValueError) as e:
             raise TesterError(e.args[0] if e.args else str(e)) from None
     elif snapshot:
-        stored = _config_in_snapshot(snapshot)
-        if stored:
-            try:
-                cfg.merge_from_other_cfg(CN.load_cfg(stored))
-            except (KeyError, ValueError, AssertionError) as e:
-                raise TesterError(f"{snapshot}: its stored config does not match this version of pysot-ss "
-                                  f"({e.args[0] if e.args else e}); pass --config") from None
-            cfg.DEVICE = "auto"  # the training machine's device says nothing about where this one tracks
+        from pysot_ss.utils.checkpoint import CheckpointError
+        try:
+            cfg = snapshot_config(snapshot) or cfg
+        except CheckpointError as e:
+            raise TesterError(str(e)) from None
     _merge_opts(cfg, opts)
     if tracker:
         cfg.TRACK.TYPE = tracker

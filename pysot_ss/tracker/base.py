@@ -10,6 +10,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from pysot_ss.core.distributed import resolve_device  # noqa: F401  (one DEVICE rule; trackers import it here)
+
 
 class BaseTracker:
     """`init(img, (x, y, w, h))` on the first frame, then `track(img) -> {'bbox': [x, y, w, h], 'best_score': s}`.
@@ -38,17 +40,6 @@ def check_box(bbox) -> tuple:
     if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
         raise ValueError(f"init box must be finite with a positive width and height, got {bbox!r}")
     return tuple(vals)
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' -> cuda when available else cpu; 'cpu'; 'cuda' / 'cuda:N' (an error if there is no GPU)."""
-    name = (name or "auto").strip().lower()
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"DEVICE is {name!r} but torch sees no CUDA device (use 'cpu' or 'auto')")
-    return dev
 
 
 def _cpu_flags() -> set:
