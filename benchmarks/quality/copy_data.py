@@ -29,14 +29,8 @@ import cv2
 
 from benchmarks.quality.common import atomic_write_json, display_path
 from benchmarks.quality.data import COPY_FILE, EVAL_SEQUENCES, TRAIN_SEQUENCES, find_shared
-_IMAGE_EXT = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-
-
-def _frame_folder(seq: Path) -> Path:
-    for sub in ("img", "color"):
-        if (seq / sub).is_dir():
-            return seq / sub
-    return seq
+from pysot_ss.datasets.sources.base import list_images
+from pysot_ss.datasets.sources.labelled import frame_folder
 
 
 def _gt_files(seq: Path) -> List[Path]:
@@ -52,8 +46,7 @@ def copy_eval_sequence(src: Path, dst: Path) -> int:
 
 def copy_train_sequence(src: Path, dst: Path, step: int) -> int:
     """Every `step`-th frame (name order) and the matching ground-truth lines of every groundtruth*.txt."""
-    folder = _frame_folder(src)
-    frames = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in _IMAGE_EXT)
+    folder, frames = frame_folder(src)  # the frames, in the order, that the study's readers use
     if dst.exists():
         shutil.rmtree(dst)
     out = dst / folder.relative_to(src) if folder != src else dst
@@ -75,10 +68,10 @@ def copy_train_sequence(src: Path, dst: Path, step: int) -> int:
 def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
     if dst.exists():
         shutil.rmtree(dst)
-    n = size = 0
-    for p in sorted(src.rglob("*")):
-        if not (p.is_file() and p.suffix.lower() in _IMAGE_EXT):
-            continue
+    # exactly the images the unlabeled image_folder reader lists
+    paths = [Path(folder) / name for folder, names in list_images(src).items() for name in names]
+    size = 0
+    for p in paths:
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
         if img is None:
             raise SystemExit(f"copy_data: cannot read {p}")
@@ -90,9 +83,8 @@ def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
         q.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(q), img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)]):
             raise SystemExit(f"copy_data: cannot write {q}")
-        n += 1
         size += q.stat().st_size
-    return {"images": n, "bytes": size}
+    return {"images": len(paths), "bytes": size}
 
 
 def make_copy(src: Path, dst: Path, frame_step: int, side: int, quality: int, budget_mb: float) -> dict:

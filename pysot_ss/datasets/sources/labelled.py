@@ -39,7 +39,7 @@ from toolkit.utils.errors import FileFormatError
 
 from .base import DataSourceError, ImageSource, is_image, node_get
 
-__all__ = ["Track", "VideoPairsSource", "read_boxes_file", "read_label_file"]
+__all__ = ["Track", "VideoPairsSource", "frame_folder", "read_boxes_file", "read_label_file"]
 
 _SEP = re.compile(r"[,\s]+")
 _DEFAULT_FORMATS = ("{frame}.JPEG", "{frame}.jpg", "{frame}.jpeg", "{frame}.png")
@@ -108,7 +108,9 @@ def read_label_file(path, n: int) -> np.ndarray:
     return np.asarray(vals, dtype=np.int64)
 
 
-def _frame_folder(seq: Path) -> Tuple[Path, List[str]]:
+def frame_folder(seq: Path) -> Tuple[Path, List[str]]:
+    """A sequence's frame folder (``img/``, ``color/`` or the sequence folder itself) and its images in name
+    order."""
     for sub in ("img", "color"):
         d = seq / sub
         if d.is_dir():
@@ -171,7 +173,7 @@ class VideoPairsSource(ImageSource):
                 if videos:
                     raise DataSourceError(f"{self.describe()}: no groundtruth_rect*.txt or groundtruth.txt in {seq}")
                 continue
-            folder, files = _frame_folder(seq)
+            folder, files = frame_folder(seq)
             frames = [str(folder / f) for f in files]
             usable = np.ones(len(frames), dtype=bool)
             if (seq / "absence.label").is_file():
