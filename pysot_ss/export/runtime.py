@@ -18,7 +18,7 @@ import numpy as np
 from yacs.config import CfgNode as CN
 
 from pysot_ss.utils.crop import crop_and_resize, ensure_bgr
-from pysot_ss.utils.scale_search import ScaleSearch
+from pysot_ss.utils.scale_search import ScaleSearch, check_box
 
 
 def _session(path, num_threads: int = 0):
@@ -114,8 +114,6 @@ class OnnxSiamFC(ScaleSearch):
 
     def init(self, img: np.ndarray, bbox) -> None:
         img = ensure_bgr(img)
-        x, y, w, h = (float(v) for v in bbox)
-        if not all(np.isfinite([x, y, w, h])) or w <= 0 or h <= 0:
-            raise ValueError(f"init box must be finite with a positive width and height, got {bbox!r}")
+        x, y, w, h = check_box(bbox)
         self._start(img, x, y, w, h)
         self.zf = self._embed(img, [self.z_sz], self.exemplar_size, "z")

@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from pysot_ss.core.distributed import resolve_device  # noqa: F401  (one DEVICE rule; trackers import it here)
+from pysot_ss.utils.scale_search import check_box  # noqa: F401  (torch-free, shared with the ONNX engine)
 
 
 class BaseTracker:
@@ -27,19 +28,6 @@ class BaseTracker:
 
     def track(self, img: np.ndarray) -> Dict:
         raise NotImplementedError
-
-
-def check_box(bbox) -> tuple:
-    """(x, y, w, h) as floats; a clear error for anything that cannot start a track."""
-    try:
-        vals = [float(v) for v in bbox]
-    except (TypeError, ValueError):
-        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {bbox!r}") from None
-    if len(vals) != 4:
-        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {len(vals)}: {bbox!r}")
-    if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
-        raise ValueError(f"init box must be finite with a positive width and height, got {bbox!r}")
-    return tuple(vals)
 
 
 def _cpu_flags() -> set:

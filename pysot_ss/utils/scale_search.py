@@ -21,13 +21,26 @@ import numpy as np
 
 from pysot_ss.utils.crop import context_size, ensure_bgr, mean_color
 
-__all__ = ["ScaleSearch", "hann_window"]
+__all__ = ["ScaleSearch", "check_box", "hann_window"]
 
 
 def hann_window(n: int) -> np.ndarray:
     """outer(hanning(n), hanning(n)) normalised to sum 1 (siamfc-pytorch)."""
     w = np.outer(np.hanning(n), np.hanning(n))
     return w / w.sum()
+
+
+def check_box(bbox) -> tuple:
+    """(x, y, w, h) as floats; a clear error for anything that cannot start a track."""
+    try:
+        vals = [float(v) for v in bbox]
+    except (TypeError, ValueError):
+        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {bbox!r}") from None
+    if len(vals) != 4:
+        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {len(vals)}: {bbox!r}")
+    if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
+        raise ValueError(f"init box must be finite with a positive width and height, got {bbox!r}")
+    return tuple(vals)
 
 
 class ScaleSearch:
