@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from toolkit.utils.atomic import atomic_write_text as _atomic_write_text
+from toolkit.utils.atomic import atomic_write_text  # noqa: F401  (the study's modules import it from here)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,10 +21,6 @@ def display_path(path) -> str:
             continue
         return os.path.join(prefix, str(rel)) if prefix else (str(rel) or ".")
     return str(p)
-
-
-def atomic_write_text(path, text: str) -> Path:
-    return _atomic_write_text(path, text)
 
 
 def atomic_write_json(path, obj) -> Path:

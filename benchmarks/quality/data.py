@@ -7,6 +7,7 @@ sequences (absolute frame paths into the shared folder, read in place; nothing i
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -108,7 +109,6 @@ def read_copy_info(root: Path) -> Optional[dict]:
     p = Path(root) / COPY_FILE
     if not p.is_file():
         return None
-    import json
     with open(p, encoding="utf-8") as f:
         return json.load(f)
 
