@@ -1,269 +1,313 @@
-"""SiamFC tracker speed and accuracy: the plain fp32 path against the fast path, measured in the same run.
+"""Real-time tracking on a CPU: speed, FLOPs and accuracy of the shipped models and OpenCV's NanoTrack, measured
+on the same frames in the same run.
 
-    .venv/bin/python benchmarks/bench_tracker.py                 # synthetic benchmark + shared sequences
-    .venv/bin/python benchmarks/bench_tracker.py --smoke         # a few seconds
-    .venv/bin/python benchmarks/bench_tracker.py --config s2siamfc --snapshot runs/s2siamfc/model_e50.pth
+    .venv/bin/python benchmarks/bench_tracker.py                  # the 6 eval sequences of ../shared/data
+    .venv/bin/python benchmarks/bench_tracker.py --variants       # + the fast model's template-update variants
+    .venv/bin/python benchmarks/bench_tracker.py --smoke          # a few seconds (2 generated videos + 10 frames)
 
-Both trackers share one model and see the same frames in lock-step: for every frame the plain tracker, the fast
-tracker (alternating which goes first) and then the fast path's network alone (its 3-scale search forward +
-correlation, on the crops the fast tracker just made) are timed back to back, so load from other processes hits all
-three alike. fps = tracked frames / summed track() time (init and image decoding excluded); the *_median values use
-the per-frame median, less sensitive to a busy machine. Accuracy: one-pass success AUC (pysot: mean over videos of
-the success rate at IoU thresholds 0, 0.05, ..., 1) of each path. With random weights (no --snapshot) the AUC
-itself means little, but the two paths must agree.
+Trackers (``--only`` picks some):
 
-Sequences: the synthetic OTB-layout benchmark (toolkit.datasets.synthetic, generated once into --cache-dir) and,
-when present, the folders of ../shared/data/sequences (or $PYSOT_SS_SHARED/data/sequences) read through
-toolkit.datasets.DatasetFactory as a custom dataset. Polygon ground truth is scored as its axis-aligned bounding
-box; trackers start from pysot's init box (toolkit.utils.bbox.init_box).
+* ``alexnet_s2``: the reference model ``models/s2siamfc_alexnet.pth`` (S2SiamFC, alexnet_s2) with its stored
+  defaults (torch fast path, linear template update);
+* ``fast``: ``models/s2siamfc_fast.pth`` (alexnet_lite) with its stored defaults, torch;
+* ``fast_onnx`` / ``fast_int8``: the same model exported by tools/export_onnx.py (fp32, and int8 calibrated on
+  unlabeled images; exported once into --cache-dir), run by the torch-free ``siamfc_onnx`` engine;
+* ``nanotrack``: ``cv2.TrackerNano`` with the NanoTrack v2 ONNX files of ../shared/peers/nanotrack (skipped, with a
+  message, when the folder or cv2.TrackerNano is missing);
+* with ``--variants``: ``fast_update_crop`` (a second 127x127 forward per frame), ``fast_update_search`` (the
+  new exemplar's features cut from the search features), ``fast_update_every5`` (a crop forward every 5th frame)
+  and ``fast_no_update``, so the update trade-off is measured on the same frames.
 
-The last stdout line is one JSON object.
+Every tracker sees every frame in turn (the order rotates per frame), so load from other processes hits all alike.
+Threads: torch, ONNX Runtime and OpenCV all get ``--threads`` (2). fps = tracked frames / summed ``track()`` time
+(init and image decoding excluded: frames are decoded into memory first). Accuracy: one-pass success AUC as the
+toolkit computes it (pysot's OPE: mean over videos of the success rate at IoU > 0, 0.05, ..., 1; polygons scored
+by their bounding box; init box by toolkit.utils.bbox.init_box). GFLOPs per tracked frame: counted with
+``torch.utils.flop_counter`` for the torch models (search forward of every scale + correlation + the update's
+forward, if any, divided by UPDATE_EVERY), and from the ONNX graph (convolutions and matrix products, shapes by
+ONNX shape inference) for NanoTrack (backbone on the 255x255 search + head; the template is embedded once).
+
+The last stdout line is one JSON object: ``fps_<name>``, ``auc_<name>``, ``gflops_<name>`` for each tracker, plus
+``ratio_fps_fast_vs_nanotrack`` (and the int8/onnx ratios) when NanoTrack ran.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Callable, Dict, List, Optional
 
 import cv2
 import numpy as np
+import onnx
 import torch
+from onnx import shape_inference
+from torch.utils.flop_counter import FlopCounterMode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pysot_ss.api import config_for  # noqa: E402
-from pysot_ss.models import build_model  # noqa: E402
-from pysot_ss.tracker import build_tracker  # noqa: E402
-from pysot_ss.utils.checkpoint import load_weights  # noqa: E402
+from pysot_ss.api import load_tracker, zoo_snapshot  # noqa: E402
+from toolkit.datasets import DatasetFactory  # noqa: E402
+from toolkit.datasets.synthetic import generate_benchmark  # noqa: E402
+from toolkit.evaluation.ope_benchmark import boxes_to_xywh  # noqa: E402
+from toolkit.utils.bbox import init_box  # noqa: E402
+from toolkit.utils.statistics import success_overlap  # noqa: E402
 
-THRESHOLDS = np.arange(0, 1.05, 0.05)
+# the fixed split of ../shared/data (its MANIFEST.md): never trained on
+EVAL_SEQUENCES = ("bag", "Crossing", "Girl", "ball1", "Deer", "MountainBike")
 
 
-# ---------------------------------------------------------------------------------------------- sequences
-def shared_sequences() -> Path:
+def shared_root() -> Path:
     env = os.environ.get("PYSOT_SS_SHARED")
-    return (Path(env) if env else REPO.parent / "shared") / "data" / "sequences"
+    return Path(env) if env else REPO.parent / "shared"
 
 
-def axis_aligned(gt) -> list:
-    gt = [float(v) for v in gt]
-    if len(gt) == 8:
-        xs, ys = gt[0::2], gt[1::2]
-        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-    return gt
-
-
-def first_box(gt) -> list:
-    try:
-        from toolkit.utils.bbox import init_box
-        return init_box(gt)
-    except ImportError:  # pysot's convention, inline
-        x, y, w, h = axis_aligned(gt)
-        return [x + 0.5, y + 0.5, w, h] if len(gt) == 4 else [x, y, w, h]
-
-
-def load_videos(root: Path, name: str, max_frames: int = 0, max_videos: int = 0):
-    """[(name, [frame paths], [gt rows])] of a folder of sequences."""
+# ---------------------------------------------------------------------------------------------- videos
+def load_videos(root: Path, names=None, max_frames: int = 0):
+    """[(name, [decoded BGR frames], [gt rows])] of a folder of sequences (custom dataset), decoded up front."""
+    ds = DatasetFactory.create_dataset(name="bench", dataset_root=str(root))
     out = []
-    try:
-        from toolkit.datasets import DatasetFactory
-
-        ds = DatasetFactory.create_dataset(name=name, dataset_root=str(root))
-        for v in ds:
-            out.append((v.name, list(v.img_names), [list(g) for g in v.gt_traj]))
-    except ImportError:  # toolkit.datasets not there: OTB layout read directly
-        for seq in sorted(p for p in root.iterdir() if (p / "img").is_dir()):
-            gt_file = seq / "groundtruth_rect.txt"
-            if not gt_file.is_file():
-                gt_file = seq / "groundtruth.txt"
-            rows = [[float(v) for v in ln.replace("\t", ",").replace(" ", ",").split(",") if v]
-                    for ln in gt_file.read_text().splitlines() if ln.strip()]
-            frames = sorted(str(p) for p in (seq / "img").glob("*.jpg"))
-            out.append((seq.name, frames[:len(rows)], rows))
-    if max_videos:
-        out = out[:max_videos]
-    if max_frames:
-        out = [(n, f[:max_frames], g[:max_frames]) for n, f, g in out]
+    for v in ds:
+        if names is not None and v.name not in names:
+            continue
+        paths = list(v.img_names)[:max_frames or None]
+        frames = []
+        for p in paths:
+            img = cv2.imread(p, cv2.IMREAD_COLOR)
+            if img is None:
+                raise SystemExit(f"cannot read frame {p}")
+            frames.append(img)
+        out.append((v.name, frames, [list(g) for g in v.gt_traj][:len(frames)]))
     return out
 
 
-def synthetic_videos(cache: Path, smoke: bool):
-    from toolkit.datasets.synthetic import generate_benchmark
-
-    nv, nf = (2, 8) if smoke else (6, 60)
-    roots = generate_benchmark(cache / f"synthetic_{nv}x{nf}", seed=0, num_videos=nv, num_frames=nf,
-                               layouts=("otb",))
-    return load_videos(Path(roots["otb"]), "OTB100")
-
-
-# ---------------------------------------------------------------------------------------------- scoring
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """pysot's overlap_ratio of (N,4) x,y,w,h boxes."""
-    left = np.maximum(a[:, 0], b[:, 0])
-    right = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2])
-    top = np.maximum(a[:, 1], b[:, 1])
-    bottom = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3])
-    inter = np.maximum(0, right - left) * np.maximum(0, bottom - top)
-    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
-    return np.clip(inter / np.maximum(union, 1e-12), 0, 1)
+# ---------------------------------------------------------------------------------------------- FLOPs
+def torch_frame_gflops(tracker) -> float:
+    """FLOPs of one tracked frame of a torch SiamFC tracker: the scales' search forward + correlation, plus the
+    template update's exemplar forward (UPDATE_SOURCE 'crop') spread over UPDATE_EVERY frames."""
+    t = tracker.full_cfg.TRACK
+    model = tracker.model
+    n, s, e = int(t.SCALE_NUM), int(t.INSTANCE_SIZE), int(t.EXEMPLAR_SIZE)
+    with torch.no_grad(), FlopCounterMode(display=False) as search:
+        xf = model.embed(torch.zeros(n, 3, s, s))
+    with torch.no_grad(), FlopCounterMode(display=False) as exemplar:
+        zf = model.embed(torch.zeros(1, 3, e, e))
+    with torch.no_grad(), FlopCounterMode(display=False) as corr:
+        model.correlate(zf, xf)
+    flops = search.get_total_flops() + corr.get_total_flops()
+    if t.LINEAR_UPDATE and str(t.UPDATE_SOURCE) == "crop":
+        flops += exemplar.get_total_flops() / int(t.UPDATE_EVERY)
+    return flops / 1e9
 
 
-def success_curve(gt: np.ndarray, res: np.ndarray) -> np.ndarray:
-    try:
-        from toolkit.utils.statistics import success_overlap
-        return np.asarray(success_overlap(gt, res, len(gt)))
-    except ImportError:
-        valid = (gt[:, 2] > 0) & (gt[:, 3] > 0)
-        ov = np.full(len(gt), -1.0)
-        ov[valid] = iou(gt[valid], res[valid])
-        return np.array([(ov > t).sum() / len(gt) for t in THRESHOLDS])
+def onnx_gflops(path, input_shapes: Dict[str, List[int]]) -> float:
+    """2 x multiply-adds of every Conv / Gemm / MatMul of an ONNX graph, with the inputs fixed to `input_shapes`."""
+    m = onnx.load(str(path))
+    for inp in m.graph.input:
+        if inp.name in input_shapes:
+            dims = inp.type.tensor_type.shape.dim
+            for d, v in zip(dims, input_shapes[inp.name]):
+                d.ClearField("dim_param")
+                d.dim_value = int(v)
+    m = shape_inference.infer_shapes(m)
+    shapes = {}
+    for vi in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
+        shapes[vi.name] = [d.dim_value for d in vi.type.tensor_type.shape.dim]
+    for init in m.graph.initializer:
+        shapes[init.name] = list(init.dims)
+    total = 0
+    for node in m.graph.node:
+        if node.op_type == "Conv":
+            w = shapes[node.input[1]]  # (Cout, Cin/g, kh, kw)
+            out = shapes[node.output[0]]  # (N, Cout, H, W)
+            total += 2 * int(np.prod(out)) * int(np.prod(w[1:]))
+        elif node.op_type in ("Gemm", "MatMul"):
+            a, out = shapes[node.input[0]], shapes[node.output[0]]
+            total += 2 * int(np.prod(out)) * int(a[-1])
+    return total / 1e9
+
+
+# ---------------------------------------------------------------------------------------------- trackers
+class NanoTrack:
+    """cv2.TrackerNano behind the init/track interface (OpenCV wants whole-pixel rectangles)."""
+
+    def __init__(self, folder: Path):
+        p = cv2.TrackerNano_Params()
+        p.backbone = str(folder / "nanotrack_backbone_sim.onnx")
+        p.neckhead = str(folder / "nanotrack_head_sim.onnx")
+        self.params = p
+        self.tracker = None
+
+    def init(self, img, box):
+        x, y, w, h = box
+        self.tracker = cv2.TrackerNano_create(self.params)
+        self.tracker.init(img, (int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h)))))
+
+    def track(self, img):
+        ok, b = self.tracker.update(img)
+        return {"bbox": [float(v) for v in b], "best_score": float(self.tracker.getTrackingScore())}
+
+
+def export_fast(snapshot: Path, cache: Path, calib: Optional[Path], int8: bool) -> Optional[Path]:
+    """The ONNX export (fp32, or int8 calibrated on `calib`) of `snapshot`, made once into `cache`."""
+    digest = hashlib.sha256(snapshot.read_bytes()).hexdigest()[:12]
+    out = cache / f"{snapshot.stem}_{digest}_{'int8' if int8 else 'fp32'}.onnx"
+    if out.is_file():
+        return out
+    cmd = [sys.executable, str(REPO / "tools" / "export_onnx.py"), "--snapshot", str(snapshot), "--out", str(out)]
+    if int8:
+        cmd += ["--int8", "--calib", str(calib), "--calib_images", "200"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"export failed: {' '.join(cmd)}\n{r.stderr}")
+    return out
+
+
+def build_entries(args) -> Dict[str, Callable[[], object]]:
+    """name -> factory of a fresh tracker (called once per video)."""
+    threads = ["TRACK.NUM_THREADS", str(args.threads)]
+    fast = Path(args.fast_snapshot) if args.fast_snapshot else zoo_snapshot("s2siamfc_fast")
+    ref = Path(args.ref_snapshot) if args.ref_snapshot else zoo_snapshot("s2siamfc_alexnet")
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    entries: Dict[str, Callable[[], object]] = {
+        "alexnet_s2": lambda: load_tracker(None, ref, opts=threads),
+        "fast": lambda: load_tracker(None, fast, opts=threads),
+    }
+    fp32 = export_fast(fast, cache, None, int8=False)
+    entries["fast_onnx"] = lambda: load_tracker(None, fp32, opts=threads)
+    calib = Path(args.calib) if args.calib else shared_root() / "data" / "unlabeled"
+    if calib.is_dir():
+        int8 = export_fast(fast, cache, calib, int8=True)
+        entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
+    else:
+        print(f"(fast_int8 skipped: no calibration images at {calib}; pass --calib DIR)")
+    if args.variants:
+        for name, opts in (("fast_update_crop", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop"]),
+                           ("fast_update_search", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "search"]),
+                           ("fast_update_every5", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop",
+                                                   "TRACK.UPDATE_EVERY", "5"]),
+                           ("fast_no_update", ["TRACK.LINEAR_UPDATE", "False"])):
+            entries[name] = (lambda o: lambda: load_tracker(None, fast, opts=threads + o))(opts)
+    nano = shared_root() / "peers" / "nanotrack"
+    if not hasattr(cv2, "TrackerNano_create"):
+        print("(nanotrack skipped: this OpenCV has no cv2.TrackerNano)")
+    elif not (nano / "nanotrack_backbone_sim.onnx").is_file():
+        print(f"(nanotrack skipped: no NanoTrack ONNX files in {nano})")
+    else:
+        entries["nanotrack"] = lambda: NanoTrack(nano)
+    if args.only:
+        keep = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in keep if n not in entries]
+        if unknown:
+            raise SystemExit(f"--only: unknown or unavailable tracker(s) {unknown}; available: {sorted(entries)}")
+        entries = {n: entries[n] for n in keep}
+    return entries
+
+
+def gflops_of(name: str, tracker) -> Optional[float]:
+    if name == "nanotrack":
+        folder = Path(tracker.params.backbone).parent
+        return (onnx_gflops(folder / "nanotrack_backbone_sim.onnx", {"input": [1, 3, 255, 255]})
+                + onnx_gflops(folder / "nanotrack_head_sim.onnx", {}))
+    inner = getattr(tracker, "tracker", tracker)
+    if hasattr(inner, "model") and inner.model is not None:
+        return torch_frame_gflops(inner)
+    return None  # an ONNX engine: the same network as its torch model (filled in by the caller)
 
 
 # ---------------------------------------------------------------------------------------------- run
-def make_trackers(args):
-    cfg = config_for(args.config, args.snapshot, args.opts)
-    cfg.DEVICE = args.device
-    cfg.TRACK.NUM_THREADS = args.threads
-    torch.manual_seed(args.seed)
-    model = build_model(cfg)
-    if args.snapshot:
-        load_weights(model, args.snapshot)
-    model.eval()
-    trackers = {}
-    for name, fast in (("plain", False), ("fast", True)):
-        c = cfg.clone()
-        c.TRACK.FAST = fast
-        trackers[name] = build_tracker(c, model)
-    return cfg, trackers
-
-
-def network_only(tracker) -> float:
-    """Seconds of the fast path's 3-scale forward + correlation on the crops of its last frame."""
-    t0 = time.perf_counter()
-    with torch.inference_mode():
-        r = tracker.net.correlate(tracker.zf, tracker.net.embed(tracker._buf_t))
-        r.cpu()
-    return time.perf_counter() - t0
-
-
-def run_videos(videos, trackers, times, results, score_only=False):
-    plain, fast = trackers["plain"], trackers["fast"]
+def run(videos, entries, warmup: int = 3):
+    """Track every video with every tracker, frame by frame in rotating order."""
+    names = list(entries)
+    times = {n: [] for n in names}
+    curves = {n: [] for n in names}
+    gflops: Dict[str, Optional[float]] = {}
     for vname, frames, gts in videos:
-        boxes = {"plain": [], "fast": []}
-        for i, (path, gt) in enumerate(zip(frames, gts)):
-            img = cv2.imread(path, cv2.IMREAD_COLOR)
-            if img is None:
-                raise SystemExit(f"cannot read frame {path}")
-            if i == 0:
-                box = first_box(gt)
-                for name in ("plain", "fast"):
-                    trackers[name].init(img, box)
-                    boxes[name].append(box)
-                continue
-            order = ("plain", "fast") if i % 2 else ("fast", "plain")
-            for name in order:
+        trackers = {n: entries[n]() for n in names}
+        boxes = {n: [] for n in names}
+        box0 = init_box(gts[0])
+        for n in names:
+            trackers[n].init(frames[0], box0)
+            boxes[n].append(box0)
+            if n not in gflops:
+                gflops[n] = gflops_of(n, trackers[n])
+        for i, img in enumerate(frames[1:], 1):
+            k = i % len(names)
+            for n in names[k:] + names[:k]:
                 t0 = time.perf_counter()
-                out = trackers[name].track(img)
-                times[name].append(time.perf_counter() - t0)
-                boxes[name].append(out["bbox"])
-            times["network"].append(network_only(fast))
-        if results is not None:
-            gt = np.array([axis_aligned(g) for g in gts])
-            for name in ("plain", "fast"):
-                results[name][vname] = success_curve(gt, np.array(boxes[name], dtype=np.float64))
-            d = np.abs(np.array(boxes["plain"]) - np.array(boxes["fast"]))
-            print(f"  {vname:<16} {len(frames):4d} frames  AUC plain {results['plain'][vname].mean():.3f} "
-                  f"fast {results['fast'][vname].mean():.3f}  max |box diff| {d.max():.1f} px", flush=True)
-
-
-def fps(ts) -> float:
-    return len(ts) / max(sum(ts), 1e-12)
+                out = trackers[n].track(img)
+                dt = time.perf_counter() - t0
+                if i > warmup:  # the first calls build kernels (oneDNN, ORT)
+                    times[n].append(dt)
+                boxes[n].append(list(out["bbox"]) if isinstance(out, dict) else list(out[0]))
+        gt = boxes_to_xywh(gts, vname)
+        line = []
+        for n in names:
+            c = success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt))
+            curves[n].append(c)
+            line.append(f"{n} {c.mean():.3f}")
+        print(f"  {vname:<14} {len(frames):4d} frames  AUC " + "  ".join(line), flush=True)
+    return times, curves, gflops
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", default=None, help="experiment name or YAML (default: the snapshot's, else defaults)")
-    ap.add_argument("--snapshot", default=None, help="weights (default: random init, seeded)")
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--opts", nargs="*", default=[], help="KEY VALUE overrides")
-    ap.add_argument("--repeats", type=int, default=0, help="extra timing-only passes over the same videos")
+    ap.add_argument("--only", help="comma-separated tracker names (default: all available)")
+    ap.add_argument("--variants", action="store_true", help="add the fast model's template-update variants")
+    ap.add_argument("--fast_snapshot", help="fast model (default: the zoo's models/s2siamfc_fast.pth)")
+    ap.add_argument("--ref_snapshot", help="reference model (default: the zoo's models/s2siamfc_alexnet.pth)")
+    ap.add_argument("--calib", help="int8 calibration images (default: ../shared/data/unlabeled)")
+    ap.add_argument("--threads", type=int, default=2, help="threads for torch, ONNX Runtime and OpenCV")
     ap.add_argument("--max-frames", type=int, default=0, help="frames per video (0 = all)")
-    ap.add_argument("--no-shared", action="store_true", help="synthetic videos only")
-    ap.add_argument("--cache-dir", default=os.environ.get("PYSOT_SS_CACHE",
-                                                          str(Path.home() / ".cache" / "pysot-ss")))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads for both paths (0 = available cores)")
-    ap.add_argument("--smoke", action="store_true", help="2 tiny synthetic videos + 1 short real one")
+    ap.add_argument("--cache-dir", default=os.environ.get("PYSOT_SS_CACHE", str(Path.home() / ".cache" / "pysot-ss")))
+    ap.add_argument("--smoke", action="store_true", help="2 generated videos of 8 frames + 10 frames of one real one")
     args = ap.parse_args(argv)
 
-    cfg, trackers = make_trackers(args)
-    fast = trackers["fast"]
-    print(f"backbone {cfg.BACKBONE.TYPE} / head {cfg.HEAD.TYPE}; weights {args.snapshot or 'random'}; device "
-          f"{fast.device}; threads {torch.get_num_threads()}; fast path bf16 {fast.bf16}; "
-          f"linear update {cfg.TRACK.LINEAR_UPDATE}", flush=True)
-
-    videos = synthetic_videos(Path(args.cache_dir), args.smoke)
-    seq_root = shared_sequences()
-    if not args.no_shared and seq_root.is_dir():
-        videos += load_videos(seq_root, "sequences", max_frames=10 if args.smoke else args.max_frames,
-                              max_videos=1 if args.smoke else 0)
-    elif not args.no_shared:
-        print(f"(no shared sequences at {seq_root})")
-    if args.max_frames and not args.smoke:
-        videos = [(n, f[:args.max_frames], g[:args.max_frames]) for n, f, g in videos]
-    print(f"{len(videos)} videos, {sum(len(f) for _, f, _ in videos)} frames", flush=True)
-
-    # warm-up (oneDNN builds its kernels on the first calls of each shape), not timed
-    run_videos([(n, f[:4], g[:4]) for n, f, g in videos[:1]], trackers, {"plain": [], "fast": [], "network": []},
-               None)
-    times = {"plain": [], "fast": [], "network": []}
-    results = {"plain": {}, "fast": {}}
-    profile = fast.enable_profiling()
-    run_videos(videos, trackers, times, results)
-    for _ in range(args.repeats):
-        run_videos(videos, trackers, times, None)
-
-    auc = {k: float(np.mean([c.mean() for c in v.values()])) for k, v in results.items()}
-    other = profile["total"] - profile["crop"] - profile["network"] - profile["upsample"]
-    shares = {k: profile[k] / profile["total"] for k in ("crop", "network", "upsample")}
-    shares["other"] = other / profile["total"]
-    ms = {k: 1000 * profile[k] / max(profile["frames"], 1) for k in ("crop", "network", "upsample", "total")}
-    summary = {
-        "fps_plain": fps(times["plain"]),
-        "fps_fast": fps(times["fast"]),
-        "speedup": fps(times["fast"]) / fps(times["plain"]),
-        "fps_network_only": fps(times["network"]),
-        "fast_vs_network": fps(times["fast"]) / fps(times["network"]),
-        "fps_plain_median": 1.0 / statistics.median(times["plain"]),
-        "fps_fast_median": 1.0 / statistics.median(times["fast"]),
-        "speedup_median": statistics.median(times["plain"]) / statistics.median(times["fast"]),
-        "fps_network_only_median": 1.0 / statistics.median(times["network"]),
-        "auc_plain": auc["plain"],
-        "auc_fast": auc["fast"],
-        "auc_delta": auc["fast"] - auc["plain"],
-        "profile_fast_share": shares,
-        "profile_fast_ms_per_frame": ms,
-        "frames_timed": len(times["fast"]),
-        "videos": len(videos),
-        "backbone": cfg.BACKBONE.TYPE,
-        "weights": args.snapshot or "random",
-        "device": str(fast.device),
-        "threads": torch.get_num_threads(),
-        "bf16": fast.bf16,
-        "linear_update": bool(cfg.TRACK.LINEAR_UPDATE),
-    }
-    print(f"plain {summary['fps_plain']:.1f} fps | fast {summary['fps_fast']:.1f} fps | speedup "
-          f"{summary['speedup']:.2f}x (median {summary['speedup_median']:.2f}x) | fast network only "
-          f"{summary['fps_network_only']:.1f} fps (fast end to end = {100 * summary['fast_vs_network']:.0f}%)")
-    print(f"AUC plain {auc['plain']:.4f} fast {auc['fast']:.4f} (delta {summary['auc_delta']:+.4f})")
-    print("fast path time per frame: " + ", ".join(f"{k} {ms[k]:.2f} ms ({100 * shares[k]:.1f}%)"
-                                                   for k in ("crop", "network", "upsample"))
-          + f", other {1000 * other / max(profile['frames'], 1):.2f} ms ({100 * shares['other']:.1f}%)")
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    seq_root = shared_root() / "data" / "sequences"
+    if args.smoke:
+        with tempfile.TemporaryDirectory() as tmp:
+            roots = generate_benchmark(Path(tmp) / "synthetic", seed=0, num_videos=2, num_frames=8, layouts=("otb",))
+            videos = load_videos(Path(roots["otb"]))
+        if seq_root.is_dir():
+            videos += load_videos(seq_root, names=("Deer",), max_frames=10)
+    else:
+        if not seq_root.is_dir():
+            raise SystemExit(f"no shared sequences at {seq_root} (set PYSOT_SS_SHARED, or use --smoke)")
+        videos = load_videos(seq_root, names=EVAL_SEQUENCES, max_frames=args.max_frames)
+    entries = build_entries(args)
+    print(f"{len(videos)} videos, {sum(len(f) for _, f, _ in videos)} frames; trackers: {', '.join(entries)}; "
+          f"threads {args.threads}", flush=True)
+    times, curves, gflops = run(videos, entries, warmup=0 if args.smoke else 3)
+    for n in gflops:  # the ONNX engines run the torch model's network
+        if gflops[n] is None and n.startswith("fast_") and "fast" in gflops:
+            gflops[n] = gflops["fast"]
+    summary = {}
+    for n in entries:
+        fps = len(times[n]) / max(sum(times[n]), 1e-12)
+        auc = float(np.mean([c.mean() for c in curves[n]]))
+        summary[f"fps_{n}"] = round(fps, 2)
+        summary[f"auc_{n}"] = round(auc, 4)
+        summary[f"gflops_{n}"] = None if gflops.get(n) is None else round(gflops[n], 3)
+        ms = 1000 * float(np.median(times[n])) if times[n] else float("nan")
+        print(f"{n:<20} {fps:7.1f} fps (median {ms:.2f} ms/frame)  AUC {auc:.3f}  "
+              f"GFLOPs/frame {summary[f'gflops_{n}']}")
+    if "nanotrack" in entries:
+        for n in entries:
+            if n != "nanotrack":
+                summary[f"ratio_fps_{n}_vs_nanotrack"] = round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"],
+                                                                                          1e-12), 3)
+    summary.update({"videos": len(videos), "frames_timed": {n: len(times[n]) for n in entries},
+                    "threads": args.threads, "torch": torch.__version__, "opencv": cv2.__version__})
     print(json.dumps(summary))
 
 

@@ -2,6 +2,7 @@
 
     from pysot_ss import load_tracker
     tracker = load_tracker("s2siamfc", snapshot="runs/s2siamfc/checkpoint_e50.pth")
+    tracker = load_tracker("s2siamfc_fast")   # a model-zoo name: the shipped file and its stored config
     tracker.init(first_frame_bgr, (x, y, w, h))
     (x, y, w, h), score = tracker.track(next_frame_bgr)
 
@@ -23,6 +24,23 @@ from pysot_ss.utils.checkpoint import CheckpointError, load_weights
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = REPO / "experiments"
+MODELS = REPO / "models"
+# The model zoo (MODEL_ZOO.md): name -> file under models/. ``load_tracker(name)`` loads the file with the config
+# stored in it; an experiment of the same name is its training config.
+ZOO = {
+    "s2siamfc_alexnet": "s2siamfc_alexnet.pth",  # the reference S2SiamFC model (alexnet_s2), ~3-11 fps on 2 cores
+    "s2siamfc_fast": "s2siamfc_fast.pth",        # the real-time CPU model (alexnet_lite)
+}
+
+
+def zoo_snapshot(name: str) -> Path:
+    """The file of a model-zoo entry; a clear error when the name is unknown or the file is missing."""
+    if name not in ZOO:
+        raise FileNotFoundError(f"{name!r} is not a model-zoo name; known: {', '.join(sorted(ZOO))}")
+    path = MODELS / ZOO[name]
+    if not path.is_file():
+        raise FileNotFoundError(f"model-zoo file of {name!r} not found: {path}")
+    return path
 
 
 def resolve_config(config_or_name) -> Path:
@@ -119,8 +137,9 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
                  opts: Optional[Iterable[str]] = None) -> Tracker:
     """Config + model + weights -> :class:`Tracker` around cfg.TRACK.TYPE.
 
-    config_or_name: a YAML path or an experiment name (experiments/<name>/config.yaml); None uses the config stored
-    in `snapshot` (pysot-ss checkpoints keep it) or the defaults. snapshot: weights file (a pysot-ss checkpoint or a
+    config_or_name: a model-zoo name (``ZOO``: the shipped file with its stored config, when no snapshot is given),
+    a YAML path or an experiment name (experiments/<name>/config.yaml); None uses the config stored in `snapshot`
+    (pysot-ss checkpoints keep it) or the defaults. snapshot: weights file (a pysot-ss checkpoint or a
     bare state dict); None leaves the model randomly initialised. device: 'cpu' (default), 'cuda', 'auto', or None
     to keep cfg.DEVICE. opts: extra KEY VALUE overrides (e.g. ``["TRACK.TYPE", "opencv_csrt"]``: weight-free
     trackers need no snapshot). A ``*.onnx`` snapshot selects ``siamfc_onnx``; without a config it uses the config
@@ -128,6 +147,8 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
     """
     from pysot_ss.tracker import build_tracker
 
+    if snapshot is None and isinstance(config_or_name, str) and config_or_name in ZOO:
+        config_or_name, snapshot = None, zoo_snapshot(config_or_name)
     if _is_onnx(snapshot):
         from pysot_ss.export.runtime import config_from_onnx
 

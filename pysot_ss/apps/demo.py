@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "--out tracked.mp4")
     p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", help="weights (.pth) or an exported .onnx; not needed for --tracker opencv_*")
+    p.add_argument("--fast", action="store_true",
+                   help="the real-time model of the zoo (models/s2siamfc_fast.pth) instead of --snapshot")
     p.add_argument("--tracker", help="registered tracker to run (overrides TRACK.TYPE), e.g. opencv_csrt")
     p.add_argument("--video", required=True, help="video file, folder of frames, or camera index (0)")
     p.add_argument("--init", help="first-frame box x,y,w,h (0-based pixels); default: draw it (needs a display)")
@@ -208,6 +210,13 @@ def make_tracker(args):
     if args.tracker:
         opts += ["TRACK.TYPE", args.tracker]
     weight_free = bool(args.tracker) and args.tracker.startswith("opencv_")
+    if args.fast:
+        if args.snapshot is not None or weight_free:
+            raise DemoError("--fast selects the zoo's real-time model: drop --snapshot / --tracker opencv_*")
+        try:
+            return load_tracker("s2siamfc_fast", device=args.device, opts=opts)
+        except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
+            raise DemoError(str(e).strip('"')) from None
     if args.snapshot is None and not weight_free:
         raise DemoError("--snapshot is required for a learned tracker (or use --tracker opencv_csrt)")
     if args.snapshot is not None and not os.path.isfile(args.snapshot):

@@ -71,6 +71,13 @@ _C.LOSS.ADVERSARIAL_MASK.THRESHOLD = 0.5    # binarisation threshold of the norm
 _C.LOSS.ADVERSARIAL_MASK.AREA_CAP = 0.5     # keep channels whose masked area is below this fraction of the template
 _C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # True: mask i+1 starts from masked template i (eq. 11); False: both from z
 _C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBoard every N steps (0 = never)
+# response distillation from a trained (self-supervised) tracker, modifier "distill" (pysot_ss/losses/distill.py)
+_C.LOSS.DISTILL = CN()
+_C.LOSS.DISTILL.TEACHER = ""      # pysot-ss checkpoint of the teacher (its stored config builds it), e.g. the zoo's
+_C.LOSS.DISTILL.WEIGHT = 1.0      # weight of the distillation loss
+_C.LOSS.DISTILL.BASE_WEIGHT = 1.0  # weight of the self-supervised loss before it (0 = pure distillation)
+_C.LOSS.DISTILL.TEMPERATURE = 1.0  # logits are divided by T before the soft logistic loss (which is scaled by T^2)
+_C.LOSS.DISTILL.CROSS = True      # also every template against every other search of the batch (B x B maps)
 
 # ---------------------------------------------------------------------------------------------------
 # Training data. One sub-node per source named in NAMES (pysot style), e.g.
@@ -168,7 +175,10 @@ _C.TRACK.RESPONSE_UP = 16         # upsampling factor of the response (bicubic)
 _C.TRACK.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
 _C.TRACK.MIN_SIZE = 2.0           # minimum output width/height in pixels
 _C.TRACK.LINEAR_UPDATE = False    # running-average template update (paper 4.1)
-_C.TRACK.UPDATE_RATE = 0.0102     # lambda_u of the template update
+_C.TRACK.UPDATE_RATE = 0.0102     # lambda_u of the template update (per frame)
+_C.TRACK.UPDATE_SOURCE = "crop"   # new exemplar features: "crop" (crop + template forward, the authors') or
+                                  # "search" (the chosen scale's search features around the new centre: no forward)
+_C.TRACK.UPDATE_EVERY = 1         # update every N tracked frames, at rate 1 - (1 - UPDATE_RATE)^N
 _C.TRACK.FAST = True              # batched scales, inference_mode, channels_last, bf16 where supported
 _C.TRACK.BF16 = "auto"            # "auto" (if the CPU/GPU supports it), "on" or "off"; only with FAST
 _C.TRACK.NUM_THREADS = 0          # torch CPU threads; 0 = number of available cores

@@ -8,7 +8,9 @@ the non-centre scales' peaks are penalised (x SCALE_PENALTY) and the scale with 
 is shifted to a zero minimum, normalised to sum 1 and blended with a Hann window (WINDOW_INFLUENCE); the
 peak's offset from the map centre, times ``stride / RESPONSE_UP * x_sz * scale / INSTANCE_SIZE``, moves the
 centre; the size moves a damped step (SCALE_LR) toward the chosen scale; both are clamped to the image; with
-LINEAR_UPDATE the template features are blended with those of a new exemplar (S2SiamFC paper 4.1).
+LINEAR_UPDATE the template features are blended with those of a new exemplar (S2SiamFC paper 4.1), every
+UPDATE_EVERY frames, taken from a new exemplar crop or, without a second forward, from the chosen scale's search
+features (UPDATE_SOURCE).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ import numpy as np
 
 from pysot_ss.utils.crop import context_size, ensure_bgr, mean_color
 
-__all__ = ["ScaleSearch", "check_box", "hann_window"]
+__all__ = ["ScaleSearch", "check_box", "hann_window", "UPDATE_SOURCES"]
+
+UPDATE_SOURCES = ("crop", "search")  # TRACK.UPDATE_SOURCE: a new exemplar crop (second forward) or search features
 
 
 def hann_window(n: int) -> np.ndarray:
@@ -69,12 +73,22 @@ class ScaleSearch:
         self.penalties = np.full(n, float(t.SCALE_PENALTY))
         self.penalties[n // 2] = 1.0
         self._windows: Dict[int, np.ndarray] = {}  # upsampled response size -> Hann window
+        self.update_source = str(t.UPDATE_SOURCE)
+        if self.update_source not in UPDATE_SOURCES:
+            raise ValueError(f"TRACK.UPDATE_SOURCE must be one of {UPDATE_SOURCES}, got {self.update_source!r}")
+        self.update_every = int(t.UPDATE_EVERY)
+        if self.update_every < 1:
+            raise ValueError(f"TRACK.UPDATE_EVERY must be >= 1, got {self.update_every}")
+        # N frames of rate lambda compound to 1 - (1 - lambda)^N: updating every N frames keeps the same memory
+        self.update_rate = 1.0 - (1.0 - float(t.UPDATE_RATE)) ** self.update_every
         self.zf = None
+        self.frame = 0
 
     def _start(self, img: np.ndarray, x: float, y: float, w: float, h: float) -> None:
         self.center = np.array([x + (w - 1) / 2.0, y + (h - 1) / 2.0])
         self.target_sz = np.array([w, h], dtype=np.float64)
         self.avg_color = mean_color(img)
+        self.frame = 0
         self._update_sizes()
 
     def _update_sizes(self) -> None:
@@ -95,7 +109,8 @@ class ScaleSearch:
         t0 = time.perf_counter()
         img = ensure_bgr(img)
         scales = self.x_sz * self.scale_factors
-        resp = self._responses(self._embed(img, scales, self.instance_size, "x"))
+        xf = self._embed(img, scales, self.instance_size, "x")
+        resp = self._responses(xf)
         if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
             return self._result(0.0, t0)
         with self._timed("upsample"):
@@ -108,9 +123,30 @@ class ScaleSearch:
         self.target_sz = self.target_sz * ((1.0 - lr) + lr * self.scale_factors[sid])
         self._clamp(img.shape[1], img.shape[0])
         self._update_sizes()
-        if self.cfg.LINEAR_UPDATE:
-            self._update_template(self._embed(img, [self.z_sz], self.exemplar_size, "z"), float(self.cfg.UPDATE_RATE))
+        self.frame += 1
+        if self.cfg.LINEAR_UPDATE and self.frame % self.update_every == 0:
+            if self.update_source == "search":
+                z_new = self._template_from_search(xf, sid, loc, up)
+            else:
+                z_new = self._embed(img, [self.z_sz], self.exemplar_size, "z")
+            self._update_template(z_new, self.update_rate)
         return self._result(float(peaks[sid]), t0)
+
+    def _template_from_search(self, xf, sid: int, loc: np.ndarray, up: int):
+        """The new exemplar's features without a second forward (TRACK.UPDATE_SOURCE 'search'): the template-sized
+        window of the chosen scale's search features whose centre is nearest the new target centre.
+
+        Response cell k is the template placed at search-feature offset k, so the window starts at the response
+        peak's cell, ``(W - w) / 2 + round(peak offset / RESPONSE_UP)``, clamped inside the map. The window is
+        one feature stride (8 crop pixels) coarse and at the chosen scale, i.e. exemplar side ``z_sz * scale``
+        rather than the damped new ``z_sz``: at UPDATE_RATE ~0.01 neither is visible (benchmarks/bench_tracker.py
+        measures it). Works on torch tensors and NumPy arrays alike (plain slicing)."""
+        h, w = self.zf.shape[-2:]
+        hx, wx = xf.shape[-2:]
+        off = np.rint((loc - (up - 1) / 2.0) / self.response_up).astype(int)  # (cols, rows) in feature cells
+        c0 = int(min(max((wx - w) // 2 + off[0], 0), wx - w))
+        r0 = int(min(max((hx - h) // 2 + off[1], 0), hx - h))
+        return xf[sid:sid + 1, :, r0:r0 + h, c0:c0 + w]
 
     def _best_map(self, resp: np.ndarray):
         """Upsample every map (cv2 bicubic, as siamfc-pytorch), pick the scale whose penalised peak is highest,

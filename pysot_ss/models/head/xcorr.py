@@ -34,7 +34,11 @@ class XCorr(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, z, x):
-        return batched_xcorr(z, x) * self.out_scale + self.bias
+        return self.logits(batched_xcorr(z, x))
+
+    def logits(self, raw: torch.Tensor) -> torch.Tensor:
+        """Raw correlations -> response logits (no state to update)."""
+        return raw * self.out_scale + self.bias
 
 
 @HEADS.register("xcorr_bn")
@@ -47,3 +51,9 @@ class XCorrBN(nn.Module):
 
     def forward(self, z, x):
         return self.map_norm(batched_xcorr(z, x))
+
+    def logits(self, raw: torch.Tensor) -> torch.Tensor:
+        """Raw correlations -> response logits with the running statistics, whatever the mode: responses that are
+        not the training pairs (e.g. every template against every search of a batch) must not move them."""
+        bn = self.map_norm
+        return F.batch_norm(raw, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
