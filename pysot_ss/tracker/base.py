@@ -103,27 +103,51 @@ def fold_batchnorm(module: nn.Module) -> nn.Module:
     return module
 
 
+def fold_input_preprocessing(model: nn.Module, backbone: nn.Module) -> bool:
+    """In place on `backbone` (a copy of ``model.backbone``): absorb the model's input preprocessing -- BGR -> RGB
+    order and the 1/255 scaling, both linear -- into the weights of the convolution that sees the image, so that
+    raw BGR 0..255 crops can be fed straight in. Possible when the backbone names that convolution
+    (``input_conv()``) and the normalisation is 'none' or 'unit' ('minmax' depends on each crop). Returns whether
+    it was folded."""
+    conv_of = getattr(backbone, "input_conv", None)
+    if conv_of is None or getattr(model, "normalize", None) not in ("none", "unit"):
+        return False
+    conv = conv_of()
+    with torch.no_grad():
+        w = conv.weight
+        if model.channel_order == "RGB":
+            w = w.flip(1)  # conv(flip(x), W) == conv(x, flip(W))
+        if model.normalize == "unit":
+            w = w / 255.0
+        conv.weight.copy_(w)
+    return True
+
+
 class InferenceNet:
-    """A tracking-only copy of a SiameseNet: backbone with BN folded, channels_last, bf16 or fp32 weights, on
-    `device`; the head runs in fp32 (the correlation is cheap and keeps the response precise).
+    """A tracking-only copy of a SiameseNet: backbone with BN folded (and the input preprocessing too, when it is
+    linear), channels_last, bf16 or fp32 weights, on `device`; the head runs in fp32 (the correlation is cheap
+    and keeps the response precise).
 
     ``embed(crops)`` takes crops as a uint8 (N, H, W, 3) BGR tensor straight from OpenCV (its NCHW permutation is
-    already channels_last) and returns fp32 features.
+    already channels_last) and returns fp32 features. With the preprocessing folded, the uint8 crops are cast
+    once to the compute type (exact: bf16 holds 0..255) and nothing else touches the pixels.
     """
 
     def __init__(self, model: nn.Module, device: torch.device, bf16: bool = False):
         self.model = model
         self.device = device
         self.dtype = torch.bfloat16 if bf16 else torch.float32
-        backbone = fold_batchnorm(copy.deepcopy(model.backbone).eval())
+        backbone = fold_batchnorm(copy.deepcopy(model.backbone).float().eval())
+        self.folded_input = fold_input_preprocessing(model, backbone)
         self.backbone = backbone.to(device=device, dtype=self.dtype, memory_format=torch.channels_last).eval()
         self.head = copy.deepcopy(model.head).float().to(device).eval()
         for p in list(self.backbone.parameters()) + list(self.head.parameters()):
             p.requires_grad_(False)
 
     def embed(self, crops_nhwc: torch.Tensor) -> torch.Tensor:
-        x = crops_nhwc.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
-        x = self.model.preprocess(x)  # channel order + normalisation, exactly as in training
+        x = crops_nhwc.to(self.device, non_blocking=True).permute(0, 3, 1, 2)
+        if not self.folded_input:
+            x = self.model.preprocess(x.float())  # channel order + normalisation, exactly as in training
         x = x.to(self.dtype).contiguous(memory_format=torch.channels_last)
         return self.backbone(x).float()
 

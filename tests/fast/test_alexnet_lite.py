@@ -53,3 +53,27 @@ def test_centre_of_the_response_looks_at_the_crop_centre():
         z = x[:, :, 64 + 8 * k:64 + 8 * k + 127, 64:191]
         zf = net(z)
         torch.testing.assert_close(zf, xf[:, :, 8 + k:13 + k, 8:13], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("backbone,normalize,order", [("alexnet_lite", "unit", "RGB"), ("alexnet_s2", "none", "BGR"),
+                                                      ("alexnet", "minmax", "RGB")])
+def test_fast_path_folds_the_input_preprocessing_exactly(backbone, normalize, order):
+    """The fast path feeds raw uint8 BGR crops: channel order and 1/255 live in the first convolution's weights
+    (minmax cannot be folded and runs as in training); features equal the model's own embed() in fp32."""
+    from pysot_ss.tracker.base import InferenceNet
+
+    cfg = get_cfg()
+    cfg.merge_from_list(["BACKBONE.TYPE", backbone, "HEAD.TYPE", "xcorr_bn", "INPUT.NORMALIZE", normalize,
+                         "INPUT.CHANNEL_ORDER", order])
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    net = InferenceNet(model, torch.device("cpu"), bf16=False)
+    assert net.folded_input == (normalize != "minmax")
+    crops = torch.randint(0, 256, (2, 127, 127, 3), dtype=torch.uint8)
+    with torch.no_grad():
+        ref = model.embed(crops.permute(0, 3, 1, 2).float())
+        got = net.embed(crops)
+    torch.testing.assert_close(got, ref, rtol=1e-4, atol=1e-4 * float(ref.abs().max()))
+    # the model itself is untouched
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())

@@ -25,6 +25,11 @@ class _AlexNetBase(nn.Module):
     out_channels = 256
     stride = 8
 
+    def input_conv(self) -> nn.Conv2d:
+        """The convolution applied to the input image itself (the fast tracking path folds the input
+        normalisation into its weights)."""
+        return self.conv1[0]
+
     def forward(self, x):
         x = self.conv1(x)
         x = self.conv2(x)
