@@ -79,7 +79,9 @@ _C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBo
 # Source keys: TYPE (registered source), ROOT, ANNO (labelled sources), LIST (list-file source),
 # FRAME_STEP (use every k-th frame of a video folder), NUM_USE (-1 = all), WEIGHT (sampling weight),
 # SUBDIRS (image_folder: only these sub-folders of ROOT), VIDEOS (video_pairs: only these sequences),
-# FRAME_FORMAT (video_pairs with ANNO: frame file name, e.g. "{frame}.JPEG"). See pysot_ss/datasets/sources/.
+# FRAME_FORMAT (video_pairs with ANNO: frame file name, e.g. "{frame}.JPEG"), CLIPS (image_folder / list_file:
+# which folders are videos for hard negatives and clustering: "none" = every image a still (default),
+# "folders" = each folder one clip, "numbered" = folders of numbered frames). See pysot_ss/datasets/sources/.
 # ---------------------------------------------------------------------------------------------------
 _C.DATASET = CN(new_allowed=True)
 _C.DATASET.NAMES = ["SYNTHETIC"]  # sources used for training, in order
