@@ -102,6 +102,9 @@ _C.SAMPLER.NEG_PROB = 0.2         # hard_negative: probability of a negative pai
 _C.SAMPLER.CLUSTER_FILE = ""      # hard_negative: clusters file written by tools/cluster.py
 _C.SAMPLER.FRAME_RANGE = 100      # video_pairs: max frame gap between template and search (SiamFC)
 _C.SAMPLER.PAD_MODE = "mean"      # crop padding colour: "mean" (image mean colour) or "zero"
+_C.SAMPLER.CROP_GEOMETRY = "centred"  # self-supervised crops around a pseudo box: "centred" (the paper: crops
+                                  # centred on the box, SiamFC context) or "authors" (their code's arithmetic
+                                  # exactly: corner box read as x,y,w,h, a padded thumbnail of the whole frame)
 
 _C.AUG = CN()
 _C.AUG.STRETCH = 0.05             # random scale jitter (+-) per crop
