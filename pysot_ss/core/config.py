@@ -55,6 +55,9 @@ _C.LOSS = CN()
 _C.LOSS.TYPE = "balanced_logistic"  # registered base loss (SiamFC's class-balanced logistic loss, eq. 1-2)
 _C.LOSS.R_POS = 16                # positive radius in search-image pixels (L1 distance on the response grid)
 _C.LOSS.R_NEG = 0                 # if > R_POS, cells between R_POS and R_NEG are ignored (siamfc-pytorch's 0.5 band)
+_C.LOSS.BALANCE = "per_pair"      # positive/negative balancing: "per_pair" (each pair weighs 1/N, half on its
+                                  # positives) or "per_batch" (the authors' code: 1/#pos, 1/#neg over the batch,
+                                  # so a negative pair weighs its share of the negative cells; same without negatives)
 _C.LOSS.MODIFIERS = []            # ordered registered loss modifiers, e.g. ["anti_clutter", "adversarial_mask"];
                                   # the empty list is plain SiamFC
 # anti-clutter weighting (paper eq. 3-5)
