@@ -72,7 +72,9 @@ _C.LOSS.ADVERSARIAL_MASK.N_MASKS = 2        # masked templates per pair (paper: 
 _C.LOSS.ADVERSARIAL_MASK.LAMBDA = 0.7       # weight of the unmasked loss; (1-LAMBDA)/N_MASKS per mask (eq. 12)
 _C.LOSS.ADVERSARIAL_MASK.THRESHOLD = 0.5    # binarisation threshold of the normalised channel saliency (eq. 9)
 _C.LOSS.ADVERSARIAL_MASK.AREA_CAP = 0.5     # keep channels whose masked area is below this fraction of the template
-_C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # True: mask i+1 starts from masked template i (eq. 11); False: both from z
+_C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # mask chaining. True, "chained" (paper eq. 11): mask i+1 is chosen on
+                                            # masked template i and adds to it; False, "independent" (the authors'
+                                            # code): every mask chosen from the saliency of z and applied to z
 _C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBoard every N steps (0 = never)
 
 # ---------------------------------------------------------------------------------------------------
