@@ -188,11 +188,16 @@ _C.TRACK.OPENCV.KCF_DETECT_THRESH = 0.0  # OpenCV KCF's detection gate (OpenCV d
 # one-image fine-tuning (paper 4.4)
 _C.TRACK.FINETUNE = CN()
 _C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the first frame before tracking
+_C.TRACK.FINETUNE.RECIPE = "box"  # "box": pairs around the given box (OPTIMIZER, BATCH_SIZE, MODIFIERS below);
+                                  # "authors": their code: Adam + weight decay 5e-4, one random pseudo-box pair of
+                                  # the first frame per step, anti-clutter + masks (see pysot_ss/tracker/finetune.py)
 _C.TRACK.FINETUNE.ITERS = 5       # optimisation steps (paper: 5 or 10)
 _C.TRACK.FINETUNE.LR = 1e-5       # learning rate
-_C.TRACK.FINETUNE.OPTIMIZER = "adam"  # "adam" (paper 4.4) or "sgd" (authors' code: momentum 0.9, weight decay 5e-4)
-_C.TRACK.FINETUNE.BATCH_SIZE = 8  # self-supervised pairs per step, sampled around the given box
-_C.TRACK.FINETUNE.MODIFIERS = []  # loss modifiers used while fine-tuning ([] = plain balanced loss)
+_C.TRACK.FINETUNE.OPTIMIZER = "adam"  # recipe "box": "adam" (paper 4.4 and the authors' active code; no weight
+                                  # decay here) or "sgd" (momentum 0.9, weight decay 5e-4: the authors' commented-out
+                                  # block)
+_C.TRACK.FINETUNE.BATCH_SIZE = 8  # recipe "box": self-supervised pairs per step, sampled around the given box
+_C.TRACK.FINETUNE.MODIFIERS = []  # recipe "box": loss modifiers used while fine-tuning ([] = plain balanced loss)
 
 
 def get_cfg() -> CN:

@@ -19,6 +19,7 @@ SOURCES = Registry("data source")         # where training images come from (ima
 SAMPLERS = Registry("sampler")            # how training pairs are drawn (single_image, hard_negative, video_pairs)
 CROP_GEOMETRIES = Registry("crop geometry")  # pseudo box -> crop centre and context size (centred, authors)
 TRACKERS = Registry("tracker")            # inference: siamfc, opencv_kcf, ...
+FINETUNE_RECIPES = Registry("fine-tuning recipe")  # one-image fine-tuning before tracking (box, authors)
 
 __all__ = ["Registry", "RegistryError", "BACKBONES", "HEADS", "LOSSES", "LOSS_MODIFIERS",
-           "SOURCES", "SAMPLERS", "CROP_GEOMETRIES", "TRACKERS"]
+           "SOURCES", "SAMPLERS", "CROP_GEOMETRIES", "TRACKERS", "FINETUNE_RECIPES"]
