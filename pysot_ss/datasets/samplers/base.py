@@ -6,6 +6,8 @@ i.e. a scale of E / s_z crop pixels per image pixel. SiamFC's search region is `
 pixels resized to 255, the same scale, and the training search crop (S = 239) is its centre: so the search crop
 is S pixels at the same scale E / s_z, covering ``s_z * S / E`` image pixels. Each crop then gets its own stretch,
 rotation, flip and shift (transforms.Augment), all in one warp.
+Where the crops are centred and what s_z is comes from the sampler's crop geometry (geometry.py; by default
+SiamFC's context around the box, as above).
 
 Label: ``offset`` is where the template's centre point lands in the search crop, relative to the search crop's
 centre, in search-crop pixels (the trainer's label centre is offset / stride cells). Both crops are shifted by
