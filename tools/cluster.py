@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""K-means clusters of the training images with a stage-1 model (hard negatives, paper 3.5).
+"""K-means clusters of the training videos (one representative frame each) with a stage-1 model (hard negatives,
+paper 3.5). Which images are frames of one video: the sources' video grouping (image sources: the CLIPS key).
 
     python tools/cluster.py --cfg experiments/s2siamfc/stage1.yaml \
         [--snapshot runs/s2siamfc_stage1/model.pth] [--out runs/s2siamfc_stage1/clusters.json]

@@ -1,6 +1,7 @@
 """Hard-negative mining, stage 1 -> 2 (paper 3.5; spec s2siamfc.md B.6).
 
-One image per training item (a video's fixed representative frame, or the image itself) is resized to
+One image per training *video* (`ImageSource.video_groups()`: a video source's item, a clip folder of an image source
+whose CLIPS key groups its frames, or a still image) -- the video's fixed representative frame -- is resized to
 CLUSTER.IMAGE_SIZE x CLUSTER.IMAGE_SIZE, embedded by the stage-1 backbone (eval mode) and global-average pooled;
 K-means (k-means++, ``random_state = cfg.SEED``, CLUSTER.N_INIT restarts; MiniBatchKMeans above
 CLUSTER.MINIBATCH_ABOVE images) groups the vectors. The clusters file, written atomically, is what the
@@ -8,8 +9,9 @@ CLUSTER.MINIBATCH_ABOVE images) groups the vectors. The clusters file, written a
 
     {"version": 1, "k": K, "assignments": {item key: cluster id}, "centroids": [[...] x K], "seed": s, ...}
 
-Item keys are the sources' ``key(i)``. An item whose image cannot be read gets cluster -1 (with a warning); the
-sampler skips unreadable images anyway. The result is deterministic for a given snapshot, data and seed.
+Keys are the sources' video keys (the representative image's path); a video listed by two sources is clustered
+once. A video whose image cannot be read gets cluster -1 (with a warning); the sampler skips unreadable images
+anyway. The result is deterministic for a given snapshot, data and seed.
 """
 from __future__ import annotations
 
@@ -30,13 +32,17 @@ log = logging.getLogger("pysot_ss.cluster")
 
 
 def collect_items(cfg) -> List[Tuple[str, str]]:
-    """[(key, image path)] for every item of the configured training sources, in source order."""
+    """[(video key, representative image path)] for every video of the configured training sources, in source
+    order, each video once (the key of a video is the path of its representative image)."""
     from pysot_ss.datasets import build_sources
 
-    items = []
+    seen, items = set(), []
     for src in build_sources(cfg):
-        for i in range(len(src)):
-            items.append((src.key(i), src.representative_path(i)))
+        _, keys = src.video_groups()
+        for k in keys:
+            if k not in seen:
+                seen.add(k)
+                items.append((k, k))
     return items
 
 
@@ -140,9 +146,7 @@ def build_clusters(cfg, snapshot, out=None, device="cpu") -> Path:
     if not items:
         raise ValueError("clustering: the training sources (DATASET.NAMES) hold no item")
     keys = [k for k, _ in items]
-    if len(set(keys)) != len(keys):
-        raise ValueError("clustering: two training items share a key; check DATASET for duplicate sources")
-    log.info(f"clustering {len(items)} items with {snapshot} (K = {c.K})")
+    log.info(f"clustering {len(items)} videos with {snapshot} (K = {c.K})")
     feats, ok = extract_features(model, [p for _, p in items], int(c.IMAGE_SIZE), int(c.BATCH_SIZE), device)
     labels, centroids = kmeans(feats[ok], int(c.K), int(cfg.SEED), int(c.N_INIT), int(c.MINIBATCH_ABOVE))
     assignment = np.full(len(items), -1, dtype=np.int64)
@@ -150,7 +154,8 @@ def build_clusters(cfg, snapshot, out=None, device="cpu") -> Path:
     obj = {"version": 1, "k": int(centroids.shape[0]),
            "assignments": {k: int(a) for k, a in zip(keys, assignment.tolist())},
            "centroids": np.round(centroids, 6).tolist(), "seed": int(cfg.SEED),
-           "snapshot": str(snapshot), "image_size": int(c.IMAGE_SIZE), "unreadable": int((~ok).sum())}
+           "snapshot": str(snapshot), "image_size": int(c.IMAGE_SIZE), "unreadable": int((~ok).sum()),
+           "unit": "video"}
     write_clusters(obj, out)
     sizes = np.bincount(labels, minlength=obj["k"])
     log.info(f"wrote {out}: {obj['k']} clusters, sizes {int(sizes.min())}..{int(sizes.max())}")

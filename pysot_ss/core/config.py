@@ -55,6 +55,9 @@ _C.LOSS = CN()
 _C.LOSS.TYPE = "balanced_logistic"  # registered base loss (SiamFC's class-balanced logistic loss, eq. 1-2)
 _C.LOSS.R_POS = 16                # positive radius in search-image pixels (L1 distance on the response grid)
 _C.LOSS.R_NEG = 0                 # if > R_POS, cells between R_POS and R_NEG are ignored (siamfc-pytorch's 0.5 band)
+_C.LOSS.BALANCE = "per_pair"      # positive/negative balancing: "per_pair" (each pair weighs 1/N, half on its
+                                  # positives) or "per_batch" (the authors' code: 1/#pos, 1/#neg over the batch,
+                                  # so a negative pair weighs its share of the negative cells; same without negatives)
 _C.LOSS.MODIFIERS = []            # ordered registered loss modifiers, e.g. ["anti_clutter", "adversarial_mask"];
                                   # the empty list is plain SiamFC
 # anti-clutter weighting (paper eq. 3-5)
@@ -69,7 +72,9 @@ _C.LOSS.ADVERSARIAL_MASK.N_MASKS = 2        # masked templates per pair (paper: 
 _C.LOSS.ADVERSARIAL_MASK.LAMBDA = 0.7       # weight of the unmasked loss; (1-LAMBDA)/N_MASKS per mask (eq. 12)
 _C.LOSS.ADVERSARIAL_MASK.THRESHOLD = 0.5    # binarisation threshold of the normalised channel saliency (eq. 9)
 _C.LOSS.ADVERSARIAL_MASK.AREA_CAP = 0.5     # keep channels whose masked area is below this fraction of the template
-_C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # True: mask i+1 starts from masked template i (eq. 11); False: both from z
+_C.LOSS.ADVERSARIAL_MASK.CHAINED = True     # mask chaining. True, "chained" (paper eq. 11): mask i+1 is chosen on
+                                            # masked template i and adds to it; False, "independent" (the authors'
+                                            # code): every mask chosen from the saliency of z and applied to z
 _C.LOSS.ADVERSARIAL_MASK.LOG_EVERY = 200    # write masked templates to TensorBoard every N steps (0 = never)
 # response distillation from a trained (self-supervised) tracker, modifier "distill" (pysot_ss/losses/distill.py)
 _C.LOSS.DISTILL = CN()
@@ -86,7 +91,9 @@ _C.LOSS.DISTILL.CROSS = True      # also every template against every other sear
 # Source keys: TYPE (registered source), ROOT, ANNO (labelled sources), LIST (list-file source),
 # FRAME_STEP (use every k-th frame of a video folder), NUM_USE (-1 = all), WEIGHT (sampling weight),
 # SUBDIRS (image_folder: only these sub-folders of ROOT), VIDEOS (video_pairs: only these sequences),
-# FRAME_FORMAT (video_pairs with ANNO: frame file name, e.g. "{frame}.JPEG"). See pysot_ss/datasets/sources/.
+# FRAME_FORMAT (video_pairs with ANNO: frame file name, e.g. "{frame}.JPEG"), CLIPS (image_folder / list_file:
+# which folders are videos for hard negatives and clustering: "none" = every image a still (default),
+# "folders" = each folder one clip, "numbered" = folders of numbered frames). See pysot_ss/datasets/sources/.
 # ---------------------------------------------------------------------------------------------------
 _C.DATASET = CN(new_allowed=True)
 _C.DATASET.NAMES = ["SYNTHETIC"]  # sources used for training, in order
@@ -107,6 +114,9 @@ _C.SAMPLER.NEG_PROB = 0.2         # hard_negative: probability of a negative pai
 _C.SAMPLER.CLUSTER_FILE = ""      # hard_negative: clusters file written by tools/cluster.py
 _C.SAMPLER.FRAME_RANGE = 100      # video_pairs: max frame gap between template and search (SiamFC)
 _C.SAMPLER.PAD_MODE = "mean"      # crop padding colour: "mean" (image mean colour) or "zero"
+_C.SAMPLER.CROP_GEOMETRY = "centred"  # self-supervised crops around a pseudo box: "centred" (the paper: crops
+                                  # centred on the box, SiamFC context) or "authors" (their code's arithmetic
+                                  # exactly: corner box read as x,y,w,h, a padded thumbnail of the whole frame)
 
 _C.AUG = CN()
 _C.AUG.STRETCH = 0.05             # random scale jitter (+-) per crop
@@ -188,11 +198,16 @@ _C.TRACK.OPENCV.KCF_DETECT_THRESH = 0.0  # OpenCV KCF's detection gate (OpenCV d
 # one-image fine-tuning (paper 4.4)
 _C.TRACK.FINETUNE = CN()
 _C.TRACK.FINETUNE.ENABLED = False  # fine-tune a copy of the network on the first frame before tracking
+_C.TRACK.FINETUNE.RECIPE = "box"  # "box": pairs around the given box (OPTIMIZER, BATCH_SIZE, MODIFIERS below);
+                                  # "authors": their code: Adam + weight decay 5e-4, one random pseudo-box pair of
+                                  # the first frame per step, anti-clutter + masks (see pysot_ss/tracker/finetune.py)
 _C.TRACK.FINETUNE.ITERS = 5       # optimisation steps (paper: 5 or 10)
 _C.TRACK.FINETUNE.LR = 1e-5       # learning rate
-_C.TRACK.FINETUNE.OPTIMIZER = "adam"  # "adam" (paper 4.4) or "sgd" (authors' code: momentum 0.9, weight decay 5e-4)
-_C.TRACK.FINETUNE.BATCH_SIZE = 8  # self-supervised pairs per step, sampled around the given box
-_C.TRACK.FINETUNE.MODIFIERS = []  # loss modifiers used while fine-tuning ([] = plain balanced loss)
+_C.TRACK.FINETUNE.OPTIMIZER = "adam"  # recipe "box": "adam" (paper 4.4 and the authors' active code; no weight
+                                  # decay here) or "sgd" (momentum 0.9, weight decay 5e-4: the authors' commented-out
+                                  # block)
+_C.TRACK.FINETUNE.BATCH_SIZE = 8  # recipe "box": self-supervised pairs per step, sampled around the given box
+_C.TRACK.FINETUNE.MODIFIERS = []  # recipe "box": loss modifiers used while fine-tuning ([] = plain balanced loss)
 
 
 def get_cfg() -> CN:

@@ -10,7 +10,9 @@ Per step, for each masked template i = 1..N_MASKS:
 3. Among the channels with salient pixels whose area is below AREA_CAP of the template, one is drawn uniformly
    (batched: random scores masked by validity, argmax); its pixels get the image's mean colour (eq. 10).
 4. The masked template goes through the template branch only -- the search features are reused -- and the next
-   mask starts from it (CHAINED, eq. 11) or from the original template.
+   mask starts from it (CHAINED True, "chained", eq. 11) or from the original template (CHAINED False,
+   "independent": the authors' code draws every mask from the same saliency of the unmasked template, which
+   occludes the second template about half as much).
 
 Total (eq. 12): λ·total + (1 − λ)/N_MASKS · Σ_i L(z_i, x), L being the (anti-clutter weighted) pair loss.
 Pairs without a positive cell (negative pairs) or without a valid channel keep their template unmasked.

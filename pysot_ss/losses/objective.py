@@ -73,7 +73,7 @@ class Objective(nn.Module):
         import pysot_ss.losses  # noqa: F401  (registers the base losses and modifiers)
 
         self.model = model
-        self.base = LOSSES.build(cfg.LOSS.TYPE)
+        self.base = LOSSES.build(cfg.LOSS.TYPE, balance=str(cfg.LOSS.BALANCE))
         names = list(cfg.LOSS.MODIFIERS if modifiers is None else modifiers)
         if len(set(names)) != len(names):
             raise ValueError(f"LOSS.MODIFIERS lists a modifier twice: {names}")

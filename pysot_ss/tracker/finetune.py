@@ -2,23 +2,35 @@
 
 ``finetune_on_first_frame(model, img, bbox, cfg)`` deep-copies the model, freezes its BatchNorm layers (eval mode,
 affine parameters fixed: a batch of pairs cut from one image would give meaningless batch statistics), and runs
-TRACK.FINETUNE.ITERS steps of TRACK.FINETUNE.OPTIMIZER (Adam as the paper, or the authors' SGD; lr
-TRACK.FINETUNE.LR) on TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step, drawn from the first frame around
-the given box (``SingleImageSampler.sample_from_image``). The loss is the balanced logistic loss plus
-TRACK.FINETUNE.MODIFIERS (default none). Deterministic for a given cfg.SEED; the global RNGs and the passed model
-are left untouched. Works for any SiameseNet (S2SiamFC or supervised SiamFC).
+TRACK.FINETUNE.ITERS steps (learning rate TRACK.FINETUNE.LR) of the recipe TRACK.FINETUNE.RECIPE (registered in
+FINETUNE_RECIPES):
+
+* ``box`` (default): TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step cut around the given box (centre
+  and size jittered, ``SingleImageSampler.sample_from_image``), optimiser TRACK.FINETUNE.OPTIMIZER ("adam" as the
+  paper, no weight decay; or "sgd", momentum 0.9 and weight decay 5e-4, the block the authors' fine-tuning code
+  leaves commented out), loss = balanced logistic loss + TRACK.FINETUNE.MODIFIERS (default none).
+* ``authors``: what the authors' active fine-tuning code (ssiamfc_onlineft.py) does: Adam with weight decay 5e-4,
+  ONE pair per step around a random pseudo box anywhere on the first frame (the given box is not used; the
+  crops follow SAMPLER.CROP_GEOMETRY like training pairs), the full training loss (anti-clutter + adversarial
+  masks, with the LOSS.* settings). OPTIMIZER, BATCH_SIZE and MODIFIERS are not used. The authors ran 5 steps
+  (10 with the linear template update).
+
+Deterministic for a given cfg.SEED; the global RNGs and the passed model are left untouched. Works for any
+SiameseNet (S2SiamFC or supervised SiamFC).
 """
 from __future__ import annotations
 
 import copy
-from typing import Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import default_collate
 
+from pysot_ss.datasets.samplers import SingleImageSampler
 from pysot_ss.losses import Objective
+from pysot_ss.utils.registry import FINETUNE_RECIPES
 
 _KEYS = ("template", "search", "offset", "negative", "mean_color")
 
@@ -35,19 +47,56 @@ def _optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     name = name.strip().lower()
     if name == "adam":  # the paper's setting: every weight moves by up to ~lr per step, whatever its gradient
         return torch.optim.Adam(params, lr=lr)
-    if name == "sgd":   # the authors' ssiamfc_onlineft*.py: steps proportional to the (small) gradients
+    if name == "sgd":   # the authors' commented-out alternative: steps proportional to the (small) gradients
         return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=5e-4)
     raise ValueError(f"TRACK.FINETUNE.OPTIMIZER must be 'adam' or 'sgd', got {name!r}")
 
 
+@FINETUNE_RECIPES.register("box")
+class BoxRecipe:
+    """Pairs around the given box; TRACK.FINETUNE.OPTIMIZER, BATCH_SIZE and MODIFIERS apply."""
+
+    def __init__(self, cfg):
+        ft = cfg.TRACK.FINETUNE
+        self.optimizer_name, self.lr = str(ft.OPTIMIZER), float(ft.LR)
+        self.batch_size = int(ft.BATCH_SIZE)
+        self.modifiers: List[str] = list(ft.MODIFIERS)
+
+    def optimizer(self, params) -> torch.optim.Optimizer:
+        return _optimizer(self.optimizer_name, params, self.lr)
+
+    def pairs(self, sampler: SingleImageSampler, img: np.ndarray, box, rng) -> List[Dict[str, torch.Tensor]]:
+        return [sampler.sample_from_image(img, rng, box=box) for _ in range(self.batch_size)]
+
+
+@FINETUNE_RECIPES.register("authors")
+class AuthorsRecipe:
+    """The authors' ssiamfc_onlineft.py: Adam (weight decay 5e-4), one pseudo-box pair per step, full loss."""
+
+    weight_decay = 5e-4
+    modifiers = ["anti_clutter", "adversarial_mask"]
+
+    def __init__(self, cfg):
+        self.lr = float(cfg.TRACK.FINETUNE.LR)
+
+    def optimizer(self, params) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+
+    def pairs(self, sampler: SingleImageSampler, img: np.ndarray, box, rng) -> List[Dict[str, torch.Tensor]]:
+        return [sampler.sample_from_image(img, rng)]          # a random pseudo box of the whole frame
+
+
 def finetune_on_first_frame(model: nn.Module, img: np.ndarray, bbox: Sequence[float], cfg) -> nn.Module:
     """A fine-tuned copy of `model` (eval mode, same device and dtype); `bbox` = (x, y, w, h) in `img` (BGR)."""
-    from pysot_ss.datasets.samplers import SingleImageSampler
-
     ft = cfg.TRACK.FINETUNE
     x, y, w, h = (float(v) for v in bbox)
     if not (w > 0 and h > 0):
         raise ValueError(f"fine-tuning box must have a positive size, got {list(bbox)}")
+    name = str(ft.RECIPE)
+    if name not in FINETUNE_RECIPES:
+        raise ValueError(f"TRACK.FINETUNE.RECIPE must be one of {', '.join(FINETUNE_RECIPES.names())}, "
+                         f"got {name!r}")
+    recipe = FINETUNE_RECIPES.build(name, cfg)
     first = next(model.parameters())
     device, dtype = first.device, first.dtype
     net = copy.deepcopy(model).float()
@@ -58,14 +107,13 @@ def finetune_on_first_frame(model: nn.Module, img: np.ndarray, bbox: Sequence[fl
     if int(ft.ITERS) <= 0:
         return net.to(dtype).eval().requires_grad_(False)
     params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = _optimizer(str(ft.OPTIMIZER), params, float(ft.LR))
-    objective = Objective(cfg, net, modifiers=list(ft.MODIFIERS), seed=int(cfg.SEED))
+    optimizer = recipe.optimizer(params)
+    objective = Objective(cfg, net, modifiers=list(recipe.modifiers), seed=int(cfg.SEED))
     sampler = SingleImageSampler(cfg)
     rng = np.random.default_rng([int(cfg.SEED), 0xF1E7])
     with torch.inference_mode(False), torch.enable_grad():
         for _ in range(int(ft.ITERS)):
-            items = [sampler.sample_from_image(img, rng, box=(x, y, w, h)) for _ in range(int(ft.BATCH_SIZE))]
-            batch = default_collate(items)
+            batch = default_collate(recipe.pairs(sampler, img, (x, y, w, h), rng))
             batch = {k: batch[k].to(device) for k in _KEYS}
             loss = objective(**batch)["total_loss"]
             optimizer.zero_grad(set_to_none=True)

@@ -1,5 +1,6 @@
 """Pair samplers and the training Dataset: crop geometry, labels, hard negatives, video pairs, determinism."""
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -170,6 +171,70 @@ def test_hard_negative_mixes_positive_pairs(tmp_path):
     assert 15 <= negatives <= 45
 
 
+CLIP_COLOURS = [(20, 40, 200), (200, 30, 30), (30, 200, 30), (120, 120, 20), (250, 250, 250)]
+CLIP_CLUSTER = [0, 0, 1, 1, 1]                      # clips 0-1 and 2-4 look alike; no clip is alone
+
+
+def _clips_cfg(tmp_path, clips, neg_prob=1.0):
+    """Five generated clips of 6 numbered frames each (frame k of clip c: colour c, brightened by k)."""
+    root = tmp_path / "clips"
+    for c, colour in enumerate(CLIP_COLOURS):
+        (root / f"clip{c}").mkdir(parents=True, exist_ok=True)
+        for k in range(6):
+            frame = np.clip(np.array(colour) + k, 0, 255).astype(np.uint8)
+            cv2.imwrite(str(root / f"clip{c}" / f"{k:05d}.png"), np.full((90, 120, 3), frame, np.uint8))
+    cfg = folder_cfg(root, quiet_cfg(TYPE="hard_negative", NEG_PROB=neg_prob), CLIPS=clips)
+    # the clusters a per-frame clustering would give: every frame keyed, frames of a clip in the clip's cluster
+    clusters = {p: CLIP_CLUSTER[int(p.split("clip")[-1][0])] for p in build_sources(cfg)[0].items}
+    f = tmp_path / "clusters.json"
+    f.write_text(json.dumps({"version": 1, "k": 2, "assignments": clusters, "centroids": [], "seed": 0}))
+    cfg.SAMPLER.CLUSTER_FILE = str(f)
+    return cfg
+
+
+def _clip_of(crop):
+    colour = crop.reshape(-1, 3).mean(axis=0)                        # HWC numpy crop
+    d = np.abs(np.array(CLIP_COLOURS, float) - colour).sum(axis=1)
+    assert d.min() < 20
+    return int(d.argmin())
+
+
+def test_hard_negatives_never_pair_two_frames_of_one_video(tmp_path):
+    ds = build_train_dataset(_clips_cfg(tmp_path, "folders"), epoch_len=120)
+    src, sampler = ds.sources[0], ds.sampler
+    assert sampler.num_videos == 5 and len(src) == 30
+    partners = {c: set() for c in range(5)}
+    for i in range(len(ds)):
+        pair = ds.sample(i)
+        assert pair["negative"]
+        a, b = _clip_of(pair["template"]), _clip_of(pair["search"])
+        folder_a, folder_b = (Path(src.items[r[1]]).parent for r in (pair["ref"], pair["partner"]))
+        assert a != b and folder_a != folder_b                       # never the same video
+        assert sampler.video_of(pair["ref"]) != sampler.video_of(pair["partner"])
+        assert CLIP_CLUSTER[a] == CLIP_CLUSTER[b]                    # but the same cluster
+        partners[a].add(b)
+    assert partners[0] == {1} and partners[2] == {3, 4}
+
+
+def test_frames_as_stills_reproduce_same_video_negatives(tmp_path):
+    # CLIPS "none" (every frame a still image) is the old behaviour: a negative's partner is often another frame
+    # of the template's own clip -- what the video grouping above prevents
+    ds = build_train_dataset(_clips_cfg(tmp_path, "none"), epoch_len=120)
+    same = sum(_clip_of(p["template"]) == _clip_of(p["search"]) for p in map(ds.sample, range(len(ds))))
+    assert same > 20
+
+
+def test_clusters_file_must_cover_every_video(tmp_path):
+    cfg = _clips_cfg(tmp_path, "folders")
+    sources = build_sources(cfg)
+    keys = sources[0].video_groups()[1]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": 1, "k": 1, "assignments": {k: 0 for k in keys[1:]}}))
+    cfg.SAMPLER.CLUSTER_FILE = str(bad)
+    with pytest.raises(ToolkitError, match=r"1 of 5 training videos .*clip0/00003\.png"):
+        HardNegativeSampler(cfg, sources)
+
+
 def test_cluster_file_errors(tmp_path):
     cfg = _hn_cfg(tmp_path)
     sources = build_sources(cfg)
@@ -186,7 +251,7 @@ def test_cluster_file_errors(tmp_path):
         HardNegativeSampler(cfg, sources)
     keys = sources[0].keys()
     bad.write_text(json.dumps({"version": 1, "k": 1, "assignments": {k: 0 for k in keys[1:]}}))
-    with pytest.raises(ToolkitError, match=r"1 of 6 .*0\.png"):
+    with pytest.raises(ToolkitError, match=r"1 of 6 training videos .*0\.png"):
         HardNegativeSampler(cfg, sources)
 
 

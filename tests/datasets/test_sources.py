@@ -56,6 +56,52 @@ def test_image_folder_frame_step_and_subdirs(tmp_path):
         build_sources(folder_cfg(root, SUBDIRS=["missing"]))
 
 
+def test_clips_group_frames_into_videos(tmp_path):
+    root = tmp_path / "mixed"
+    write_images(root / "clipA", 4)                                 # 00000.jpg ... numbered frames
+    write_images(root / "clipB" / "img", 3, name="{:04d}")
+    write_images(root / "stills", 3, name="photo_{}")               # named photos: still images
+    write_images(root / "one", 1)                                   # a single numbered image: a still
+    paths = build_sources(folder_cfg(root))[0].items
+    rel = lambda p: p[len(str(root)) + 1:]                          # noqa: E731
+    # default "none": every image is a video of its own (keys = the images), as before
+    ids, keys = build_sources(folder_cfg(root))[0].video_groups()
+    assert ids.tolist() == list(range(11)) and keys == paths
+    # "folders": one video per folder, keyed by its middle frame, numbered in item order
+    ids, keys = build_sources(folder_cfg(root, CLIPS="folders"))[0].video_groups()
+    assert ids.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 3, 3, 3]
+    assert [rel(k) for k in keys] == ["clipA/00002.jpg", "clipB/img/0001.jpg", "one/00000.jpg",
+                                      "stills/photo_1.jpg"]
+    # "numbered": only folders of >= 2 numbered frames are clips
+    src = build_sources(folder_cfg(root, CLIPS="numbered", FRAME_STEP=2))[0]
+    ids, keys = src.video_groups()
+    assert [rel(p) for p in src.items] == ["clipA/00000.jpg", "clipA/00002.jpg", "clipB/img/0000.jpg",
+                                           "clipB/img/0002.jpg", "one/00000.jpg", "stills/photo_0.jpg",
+                                           "stills/photo_2.jpg"]
+    assert ids.tolist() == [0, 0, 1, 1, 2, 3, 4]
+    assert [rel(k) for k in keys] == ["clipA/00002.jpg", "clipB/img/0002.jpg", "one/00000.jpg",
+                                      "stills/photo_0.jpg", "stills/photo_2.jpg"]
+    with pytest.raises(DataSourceError, match=r"DATASET.IMGS.CLIPS must be one of none, folders, numbered"):
+        build_sources(folder_cfg(root, CLIPS="videos"))
+
+
+def test_list_file_clips_by_parent_folder(tmp_path):
+    a = write_images(tmp_path / "a", 2)
+    b = write_images(tmp_path / "b", 2)
+    lst = tmp_path / "list.txt"
+    lst.write_text("\n".join(str(p) for p in [a[0], b[0], a[1], b[1]]))
+    ids, keys = build_sources(_cfg(L={"TYPE": "list_file", "LIST": str(lst), "CLIPS": "folders"}))[0].video_groups()
+    assert ids.tolist() == [0, 1, 0, 1] and keys == [str(a[1]), str(b[1])]
+
+
+def test_video_sources_are_one_video_per_item(tmp_path):
+    for seq in ("s1", "s2"):
+        write_images(tmp_path / "got" / "train" / seq, 3, name="{:08d}")
+    src = build_sources(_cfg(G={"TYPE": "got10k_single_frame", "ROOT": str(tmp_path / "got")}))[0]
+    ids, keys = src.video_groups()
+    assert ids.tolist() == [0, 1] and keys == src.keys()
+
+
 def test_empty_or_missing_source_names_the_path(tmp_path):
     empty = tmp_path / "empty"
     (empty / "sub").mkdir(parents=True)

@@ -141,3 +141,22 @@ def test_masks_are_deterministic_given_the_seed():
         obj(**batch, collect=True)
         runs.append(obj.artifacts["masked_templates"])
     assert torch.equal(runs[0], runs[1])
+
+
+def test_independent_masks_are_drawn_from_the_unmasked_template():
+    # CHAINED False (the authors' code): every mask is chosen from the saliency of the unmasked template and
+    # applied to it -- the same masks as select_masks on that one saliency with the objective's generator
+    cfg, model, batch = _tiny(["adversarial_mask"], n_masks=2, chained=False)
+    obj = Objective(cfg, model, seed=3)
+    obj(**batch, collect=True)
+    masked = obj.artifacts["masked_templates"]
+    zf = model.embed(batch["template"])
+    response = model.correlate(zf, model.embed(batch["search"]))
+    saliency, has_pos = am.channel_saliency(zf, response, obj.labels_for(response, batch["offset"],
+                                                                            batch["negative"]))
+    g = torch.Generator().manual_seed(3)
+    for i in range(2):
+        mask, _, _ = am.select_masks(saliency, (E, E), 0.5, 0.5, g, has_pos)
+        assert torch.equal(masked[:, i], am.apply_mask(batch["template"], mask, batch["mean_color"]))
+    # neither masked template carries the other's mask: each differs from the original in its own mask only
+    assert not torch.equal(masked[:, 0], masked[:, 1])

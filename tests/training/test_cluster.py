@@ -103,3 +103,19 @@ def test_missing_clusters_file_runs_stage1_then_clusters(images, tmp_path):
     cfg.SEED = s1.SEED  # same settings (a different device or worker count does not matter): reused
     ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1", "TRAIN.NUM_WORKERS", "0", "DEVICE", "cpu"])
     assert (tmp_path / "stage1" / "clusters.json").is_file()
+
+
+def test_clustering_embeds_one_frame_per_video(images, tmp_path):
+    from tests.datasets import write_images
+    for c in range(3):
+        write_images(tmp_path / "clips" / f"clip{c}", 4, h=96, w=128, seed=10 * c)
+    cfg = _cfg(images, tmp_path, k=2)
+    cfg.DATASET.SYNTHETIC.ROOT = str(tmp_path / "clips")
+    cfg.DATASET.SYNTHETIC.CLIPS = "folders"
+    snap = _snapshot(cfg, tmp_path / "s.pth")
+    out = json.loads(build_clusters(cfg, snap).read_text())
+    mids = [str(tmp_path / "clips" / f"clip{c}" / "00002.jpg") for c in range(3)]
+    assert sorted(out["assignments"]) == mids and out["unit"] == "video" and out["k"] == 2
+    cfg.SAMPLER.TYPE, cfg.SAMPLER.CLUSTER_FILE = "hard_negative", str(tmp_path / "clusters.json")
+    sampler = build_train_dataset(cfg, epoch_len=2).sampler
+    assert sampler.num_videos == 3 and len(sampler.sources[0]) == 12

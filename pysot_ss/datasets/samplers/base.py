@@ -6,6 +6,8 @@ i.e. a scale of E / s_z crop pixels per image pixel. SiamFC's search region is `
 pixels resized to 255, the same scale, and the training search crop (S = 239) is its centre: so the search crop
 is S pixels at the same scale E / s_z, covering ``s_z * S / E`` image pixels. Each crop then gets its own stretch,
 rotation, flip and shift (transforms.Augment), all in one warp.
+Where the crops are centred and what s_z is comes from the sampler's crop geometry (geometry.py; by default
+SiamFC's context around the box, as above).
 
 Label: ``offset`` is where the template's centre point lands in the search crop, relative to the search crop's
 centre, in search-crop pixels (the trainer's label centre is offset / stride cells). Both crops are shifted by
@@ -17,13 +19,13 @@ is carried to the search frame relative to the annotated boxes (scaled by the ra
 """
 from __future__ import annotations
 
-import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from ..transforms import Augment, apply_affine, invert_affine, pad_color
+from .geometry import Frame, centred, context_size
 
 __all__ = ["SkipItem", "PairSampler", "context_size", "to_item"]
 
@@ -32,11 +34,6 @@ Box = Tuple[float, float, float, float]   # (cx, cy, w, h), 0-based pixel coordi
 
 class SkipItem(Exception):
     """The drawn item cannot give a pair (e.g. a video without usable frames); the dataset draws another."""
-
-
-def context_size(w: float, h: float, context_amount: float = 0.5) -> float:
-    p = context_amount * (w + h)
-    return math.sqrt((w + p) * (h + p))
 
 
 def to_item(pair: Dict[str, np.ndarray], index: int = -1) -> Dict[str, torch.Tensor]:
@@ -65,25 +62,30 @@ class PairSampler:
             raise ValueError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {self.pad_mode!r}")
         self.aug = Augment.from_cfg(cfg.AUG)
         self.sources = list(sources or [])
+        # box -> crop frame (centre, context size), see geometry.py; the self-supervised samplers may change it
+        self.geometry: Callable[[Box, int], Frame] = centred
 
     def sample(self, ref: Tuple[int, int], rng: np.random.Generator, reader) -> Dict[str, np.ndarray]:
         raise NotImplementedError
 
     def make_pair(self, img_z: np.ndarray, box_z: Box, img_x: np.ndarray, box_x: Box, rng: np.random.Generator,
-                  negative: bool = False) -> Dict[str, np.ndarray]:
+                  negative: bool = False, geometry: Optional[Callable[[Box, int], Frame]] = None
+                  ) -> Dict[str, np.ndarray]:
         """Template around box_z in img_z and search around box_x in img_x (may be the same image), each with its
-        own augmentation; returns HWC float32 crops, the offset, the flags and the template image's mean colour."""
+        own augmentation; returns HWC float32 crops, the offset, the flags and the template image's mean colour.
+        The crop frames come from `geometry` (default: the sampler's, `self.geometry`)."""
         E, S = self.exemplar_size, self.search_size
-        sz_z = context_size(box_z[2], box_z[3])
-        sz_x = context_size(box_x[2], box_x[3])
+        geometry = geometry or self.geometry
+        fz, fx = geometry(box_z, E), geometry(box_x, E)
+        sz_z, sz_x = fz[2], fx[2]
         mean_z = pad_color(img_z, "mean")
         border_z = mean_z if self.pad_mode == "mean" else (0.0, 0.0, 0.0)
         if img_x is img_z:
             border_x = border_z
         else:
             border_x = pad_color(img_x, self.pad_mode)
-        c_z = np.array(box_z[:2], dtype=np.float64)
-        c_x = np.array(box_x[:2], dtype=np.float64)
+        c_z = np.array(fz[:2], dtype=np.float64)
+        c_x = np.array(fx[:2], dtype=np.float64)
         z, m_z = self.aug.crop(img_z, rng, c_z, E / sz_z, E, self.max_shift, border_z)
         x, m_x = self.aug.crop(img_x, rng, c_x, E / sz_x, S, self.max_shift, border_x)
         # the template's centre point, carried to the search image relative to the boxes

@@ -1,21 +1,30 @@
 """`hard_negative` (paper 3.5): single_image pairs plus, with probability NEG_PROB, negative pairs whose template
-and search come from two different items of the same K-means cluster (stage-2 training).
+and search come from two different *videos* of the same K-means cluster (stage-2 training).
+
+Videos: the sources say which items are frames of one video (`ImageSource.video_groups()`): an item of a video source
+(vid_single_frame, got10k_single_frame) is a video; the frames of a clip folder of an image source are one video
+when its CLIPS key groups them (image_folder / list_file: "folders" or "numbered"); a still image is a video of
+its own. Videos of different sources with the same key (the same representative image) are one video.
 
 Clusters file (SAMPLER.CLUSTER_FILE, written by tools/cluster.py):
-``{"version": 1, "k": K, "assignments": {key: cluster_id}, "centroids": [[...], ...], "seed": s}`` where key is
-the source's `key(i)` of an item (its representative image path, as the config's ROOT spells it). Every item of
-the configured sources must be assigned; extra keys are ignored.
+``{"version": 1, "k": K, "assignments": {key: cluster_id}, "centroids": [[...], ...], "seed": s}`` where key is a
+video's key (the path of its representative image, as the config's ROOT spells it). Every video of the configured
+sources must be assigned; extra keys are ignored (a file clustered frame by frame still loads: every frame,
+representatives included, has a key).
 
-Negative pair: item A (the drawn one) gives the template, B != A from A's cluster gives the search, each with
-its own random frame (video sources) and its own random pseudo box; the label is all zero (negative=True).
-If A is alone in its cluster, B is any other item of the sources (an easy negative rather than fewer
-negatives, so the negative rate stays NEG_PROB); with a single item in all, the pair falls back to positive.
+Negative pair: item A (the drawn one) gives the template; a video V_B != V_A (A's video) drawn uniformly among the
+videos of A's cluster, then an item of V_B drawn uniformly, gives the search; each with its own random frame
+(video sources) and its own random pseudo box; the label is all zero (negative=True). So a negative never
+pairs two frames of one video. If V_A is alone in its cluster, V_B is any other video (an easy negative rather
+than fewer negatives, so the negative rate stays NEG_PROB); with a single video in all, the pair falls back to
+positive.
 """
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -25,6 +34,8 @@ from toolkit.utils.errors import FileFormatError, ToolkitError
 from .single_image import SingleImageSampler
 
 __all__ = ["HardNegativeSampler", "load_clusters"]
+
+log = logging.getLogger("pysot_ss.datasets")
 
 
 def load_clusters(path) -> Dict[str, int]:
@@ -62,29 +73,45 @@ class HardNegativeSampler(SingleImageSampler):
         if not self.sources:
             raise ToolkitError("the hard_negative sampler needs training sources (cfg.DATASET.NAMES)")
         assignments = load_clusters(self.cluster_file)
-        # flat index over all items of all sources
+        # flat index over all items of all sources, and the (global) video of every item
         self._offsets = np.cumsum([0] + [len(s) for s in self.sources])
         total = int(self._offsets[-1])
-        cids = np.empty(total, dtype=np.int64)
-        missing = []
+        video = np.empty(total, dtype=np.int64)
+        index: Dict[str, int] = {}
         for s, src in enumerate(self.sources):
-            for i in range(len(src)):
-                k = src.key(i)
-                cid = assignments.get(k)
-                if cid is None:
-                    missing.append(k)
-                else:
-                    cids[self._offsets[s] + i] = cid
+            local, local_keys = src.video_groups()
+            glob = np.array([index.setdefault(k, len(index)) for k in local_keys], dtype=np.int64)
+            video[self._offsets[s]:self._offsets[s + 1]] = glob[np.asarray(local, dtype=np.int64)]
+        keys: List[str] = list(index)                # dicts keep insertion order: keys[v] is video v's key
+        cids = np.empty(len(keys), dtype=np.int64)
+        missing = []
+        for v, k in enumerate(keys):
+            cid = assignments.get(k)
+            if cid is None:
+                missing.append(k)
+            else:
+                cids[v] = cid
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-            raise ToolkitError(f"{self.cluster_file}: {len(missing)} of {total} training items have no cluster "
-                               f"(e.g. {shown}); re-run tools/cluster.py with the same DATASET settings")
-        order = np.argsort(cids, kind="stable")
-        self._members = order                       # flat indices grouped by cluster
-        uniq, start, count = np.unique(cids[order], return_index=True, return_counts=True)
-        self._cid = cids
-        self._range = {int(c): (int(a), int(n)) for c, a, n in zip(uniq, start, count)}
+            raise ToolkitError(f"{self.cluster_file}: {len(missing)} of {len(keys)} training videos have no "
+                               f"cluster (e.g. {shown}); re-run tools/cluster.py with the same DATASET settings")
+        self._video = video                         # flat item -> video
+        self._video_keys = keys
+        self._cid = cids                            # video -> cluster
+        self._items, self._item_range = _groups(video)          # video -> its items
+        self._members, cluster_range = _groups(cids)            # cluster -> its videos
+        self._range = {int(c): r for c, r in cluster_range.items()}
         self._total = total
+        self._n_videos = len(keys)
+        log.info(f"hard_negative: {total} items in {self._n_videos} videos, {len(self._range)} clusters")
+
+    @property
+    def num_videos(self) -> int:
+        return self._n_videos
+
+    def video_of(self, ref: Tuple[int, int]) -> int:
+        """The (global) video index of an item."""
+        return int(self._video[self._flat(ref)])
 
     def _flat(self, ref: Tuple[int, int]) -> int:
         return int(self._offsets[ref[0]] + ref[1])
@@ -93,20 +120,27 @@ class HardNegativeSampler(SingleImageSampler):
         s = int(np.searchsorted(self._offsets, flat, side="right") - 1)
         return s, int(flat - self._offsets[s])
 
-    def partner(self, ref: Tuple[int, int], rng: np.random.Generator) -> Optional[Tuple[int, int]]:
-        """A different item of ref's cluster (or of all items if ref is alone), None if there is no other."""
-        a = self._flat(ref)
-        start, n = self._range[int(self._cid[a])]
+    def partner_video(self, video: int, rng: np.random.Generator) -> Optional[int]:
+        """Another video of `video`'s cluster (or any other video if it is alone), None if there is no other."""
+        start, n = self._range[int(self._cid[video])]
         if n > 1:
             j = int(rng.integers(n - 1))
             b = int(self._members[start + j])
-            if b == a:                               # skip A itself: take the last member instead
+            if b == video:                           # skip the video itself: take the last member instead
                 b = int(self._members[start + n - 1])
-            return self._ref(b)
-        if self._total > 1:
-            b = int(rng.integers(self._total - 1))
-            return self._ref(b + 1 if b >= a else b)
+            return b
+        if self._n_videos > 1:
+            b = int(rng.integers(self._n_videos - 1))
+            return b + 1 if b >= video else b
         return None
+
+    def partner(self, ref: Tuple[int, int], rng: np.random.Generator) -> Optional[Tuple[int, int]]:
+        """An item of another video of ref's cluster (see partner_video), None if there is no other video."""
+        b = self.partner_video(self.video_of(ref), rng)
+        if b is None:
+            return None
+        start, n = self._item_range[b]
+        return self._ref(int(self._items[start + int(rng.integers(n))]))
 
     def sample(self, ref: Tuple[int, int], rng: np.random.Generator, reader) -> Dict:
         if rng.random() >= self.neg_prob:
@@ -119,4 +153,13 @@ class HardNegativeSampler(SingleImageSampler):
         img_b = reader.read(src_b.image_path(other[1], rng))
         box_a = self.pseudo_box(img_a.shape[0], img_a.shape[1], rng)
         box_b = self.pseudo_box(img_b.shape[0], img_b.shape[1], rng)
-        return self.make_pair(img_a, box_a, img_b, box_b, rng, negative=True)
+        pair = self.make_pair(img_a, box_a, img_b, box_b, rng, negative=True)
+        pair["partner"] = other
+        return pair
+
+
+def _groups(labels: np.ndarray) -> Tuple[np.ndarray, Dict[int, Tuple[int, int]]]:
+    """Indices grouped by label (stable) and {label: (start, count)} into them."""
+    order = np.argsort(labels, kind="stable")
+    uniq, start, count = np.unique(labels[order], return_index=True, return_counts=True)
+    return order, {int(c): (int(a), int(n)) for c, a, n in zip(uniq, start, count)}

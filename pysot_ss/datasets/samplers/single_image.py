@@ -6,9 +6,10 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from pysot_ss.utils.registry import SAMPLERS
+from pysot_ss.utils.registry import CROP_GEOMETRIES, SAMPLERS
 
 from .base import Box, PairSampler, to_item
+from .geometry import centred
 
 __all__ = ["SingleImageSampler"]
 
@@ -26,12 +27,14 @@ def _as_bgr(img: np.ndarray) -> np.ndarray:
 class SingleImageSampler(PairSampler):
     """Pseudo target ``tw = W // U{MIN..MAX}``, ``th = H // U{MIN..MAX}`` (independent divisors), centre
     ``cx = U{tw .. W - tw - 1}``, ``cy = U{th .. H - th - 1}`` (the authors' randint(tw, W - tw)); the
-    template and the search crop are centred on it (the intended centred crop, not the authors' corner/xywh
-    mix-up, spec B.2) and augmented independently. Never a negative pair.
+    template and the search crop are cut around it as SAMPLER.CROP_GEOMETRY says (geometry.py: "centred", the
+    paper's crop, by default; "authors", their code's corner/xywh mix-up) and augmented independently. Never a
+    negative pair.
 
     `sample_from_image(img, rng, box=None)` makes one such pair from a given image (one-image fine-tuning);
     with `box` = (x, y, w, h) the pseudo target is that box, its centre moved by up to +-`box_jitter` of its
-    size and each side scaled by 1 +- `box_scale_jitter`.
+    size and each side scaled by 1 +- `box_scale_jitter`, and the crops are centred on it whatever the
+    geometry (a real target box, not a pseudo one).
     """
 
     def __init__(self, cfg, sources: Optional[Sequence] = None, box_jitter: float = 0.1,
@@ -43,6 +46,11 @@ class SingleImageSampler(PairSampler):
             raise ValueError(f"need 1 <= SAMPLER.TARGET_DIV_MIN <= TARGET_DIV_MAX, got {self.div_min}, {self.div_max}")
         self.box_jitter = float(box_jitter)
         self.box_scale_jitter = float(box_scale_jitter)
+        name = str(cfg.SAMPLER.CROP_GEOMETRY)
+        if name not in CROP_GEOMETRIES:
+            raise ValueError(f"SAMPLER.CROP_GEOMETRY must be one of {', '.join(CROP_GEOMETRIES.names())}, "
+                             f"got {name!r}")
+        self.geometry = CROP_GEOMETRIES.get(name)
 
     def pseudo_box(self, height: int, width: int, rng: np.random.Generator) -> Box:
         d = rng.integers(self.div_min, self.div_max + 1, size=2)
@@ -62,9 +70,11 @@ class SingleImageSampler(PairSampler):
         return cx, cy, w * (1 + self.box_scale_jitter * u[2]), h * (1 + self.box_scale_jitter * u[3])
 
     def pair_from_image(self, img: np.ndarray, rng: np.random.Generator, box: Optional[Box] = None) -> Dict:
+        """A pair around a pseudo box (the sampler's geometry) or, when given, around `box` (centred)."""
         if box is None:
             box = self.pseudo_box(img.shape[0], img.shape[1], rng)
-        return self.make_pair(img, box, img, box, rng)
+            return self.make_pair(img, box, img, box, rng)
+        return self.make_pair(img, box, img, box, rng, geometry=centred)
 
     def sample(self, ref: Tuple[int, int], rng: np.random.Generator, reader) -> Dict:
         src = self.sources[ref[0]]

@@ -2,9 +2,14 @@
 
 A source is a list of *items* (an image, or a video whose frames are drawn at random). For each item it gives
 an image path to train on (`image_path(index, rng)`: a random frame for video sources, drawn with the passed
-np.random.Generator) and a stable *key* (`key(index)`, the path of a fixed representative image) under which
-tools/cluster.py stores the item's K-means cluster. Labelled sources (`labelled = True`) also give frames and
-boxes (`video(index)`), used only by the supervised `video_pairs` sampler.
+np.random.Generator) and a stable *key* (`key(index)`, the path of a fixed representative image). Labelled sources
+(`labelled = True`) also give frames and boxes (`video(index)`), used only by the supervised `video_pairs` sampler.
+
+Every item belongs to one *video* (`video_groups()`): an item of a video source is a video; a frame of an image source
+belongs to its clip when the source groups its folders into clips (image sources' CLIPS key, see `clip_groups`),
+and a still image is a video of its own. Hard negatives (samplers/hard_negative.py) are drawn between videos,
+never inside one, and tools/cluster.py clusters one representative frame per video, under the video's key (the
+path of that frame).
 
 Each source is configured by its own node ``cfg.DATASET.<NAME>`` with the free-form keys TYPE, ROOT and the
 optional ANNO, LIST, SUBDIRS, VIDEOS, FRAME_STEP, FRAME_FORMAT, NUM_USE (-1 = all) and WEIGHT (default 1.0).
@@ -14,17 +19,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
 from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.errors import ToolkitError
 
-__all__ = ["IMAGE_EXTS", "DataSourceError", "ImageSource", "ImageListSource", "list_images", "build_sources",
-           "node_get"]
+__all__ = ["IMAGE_EXTS", "CLIP_MODES", "DataSourceError", "ImageSource", "ImageListSource", "list_images",
+           "build_sources", "node_get", "clip_groups"]
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+CLIP_MODES = ("none", "folders", "numbered")   # values of an image source's CLIPS key (see clip_groups)
 
 
 class DataSourceError(ToolkitError):
@@ -95,6 +101,11 @@ class ImageSource:
     def keys(self) -> List[str]:
         return [self.key(i) for i in range(len(self))]
 
+    def video_groups(self) -> Tuple[np.ndarray, List[str]]:
+        """(video index of every item (n,) int64, key of every video): which items are frames of one video.
+        Default: every item is a video (or a still image) of its own, keyed by `key(i)`."""
+        return np.arange(len(self), dtype=np.int64), self.keys()
+
     # --- helpers ---------------------------------------------------------------------------------------------
     def describe(self) -> str:
         return f"data source DATASET.{self.name} (TYPE {self.type})"
@@ -116,11 +127,73 @@ class ImageSource:
         return f"{type(self).__name__}(name={self.name!r}, root={str(self.root)!r}, items={len(self)})"
 
 
+def _numbered(paths: Sequence[str]) -> bool:
+    """All file names are frame numbers (digits only before the extension)."""
+    return all(os.path.splitext(os.path.basename(p))[0].isdigit() for p in paths)
+
+
+def clip_groups(paths: Sequence[str], mode: str) -> Tuple[np.ndarray, List[str]]:
+    """Group image paths into videos -> (video index per path, key per video).
+
+    mode "none": every image is a still image, a video of its own (key: its path).
+    mode "folders": the images of one folder are the frames of one clip.
+    mode "numbered": a folder is a clip when it holds >= 2 images and all their names are frame numbers
+    (``00001.jpg``, ``000123.JPEG``); the images of other folders are still images.
+    A clip's key is the path of its middle frame (in name order), the frame tools/cluster.py embeds for it.
+    """
+    if mode not in CLIP_MODES:
+        raise ValueError(f"CLIPS must be one of {', '.join(CLIP_MODES)}, got {mode!r}")
+    n = len(paths)
+    if mode == "none":
+        return np.arange(n, dtype=np.int64), [str(p) for p in paths]
+    folders: Dict[str, List[int]] = {}
+    for i, p in enumerate(paths):
+        folders.setdefault(os.path.dirname(str(p)), []).append(i)
+    group = np.empty(n, dtype=np.int64)
+    keys: List[str] = []
+    rep: Dict[str, int] = {}
+    for members in folders.values():
+        members = sorted(members, key=lambda i: str(paths[i]))
+        frames = [str(paths[i]) for i in members]
+        if mode == "folders" or (len(frames) >= 2 and _numbered(frames)):
+            key = frames[len(frames) // 2]
+            units = [(key, members)]
+        else:
+            units = [(f, [i]) for f, i in zip(frames, members)]
+        for key, idx in units:
+            if key not in rep:          # the same image listed twice is one video
+                rep[key] = len(keys)
+                keys.append(key)
+            group[idx] = rep[key]
+    # number the videos in the order of their first item (stable, whatever the folder order)
+    first = np.full(len(keys), n, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(n))
+    order = np.argsort(first, kind="stable")
+    renum = np.empty_like(order)
+    renum[order] = np.arange(len(order))
+    return renum[group], [keys[j] for j in order]
+
+
 class ImageListSource(ImageSource):
-    """A source whose items are single image paths (the item id is the path)."""
+    """A source whose items are single image paths (the item id is the path). Its CLIPS key (one of CLIP_MODES,
+    default "none") says which of them are frames of one clip (see `clip_groups`)."""
+
+    def __init__(self, name: str, node):
+        super().__init__(name, node)
+        self.clips = str(node_get(node, "CLIPS", "none")).strip().lower()
+        if self.clips not in CLIP_MODES:
+            raise DataSourceError(f"DATASET.{self.name}.CLIPS must be one of {', '.join(CLIP_MODES)}, "
+                                  f"got {self.clips!r}")
+        self._videos = None
 
     def _set_paths(self, paths: Iterable[str]) -> None:
         self.items = [str(p) for p in paths]
+        self._videos = None
+
+    def video_groups(self) -> Tuple[np.ndarray, List[str]]:
+        if self._videos is None:
+            self._videos = clip_groups(self.items, self.clips)
+        return self._videos
 
     def image_path(self, index: int, rng: np.random.Generator = None) -> str:
         return self.items[index]

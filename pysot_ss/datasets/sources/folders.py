@@ -18,6 +18,8 @@ class ImageFolderSource(ImageListSource):
     SUBDIRS: optional list of sub-folders of ROOT to search instead of all of it (e.g. the train sequences of a
     benchmark folder). FRAME_STEP k > 1: keep every k-th image (the 1st, (k+1)-th, ...) of each folder in name
     order -- meant for video-frame folders (`<clip>/00001.jpg ...`); it thins folders of still images too.
+    CLIPS ("none" | "folders" | "numbered", default "none"): which folders are clips, i.e. frames of one video
+    for hard negatives and clustering (see base.clip_groups); every image stays an item of its own.
     """
 
     def __init__(self, name: str, node):
@@ -43,7 +45,7 @@ class ImageFolderSource(ImageListSource):
 class ListFileSource(ImageListSource):
     """Images listed in a text file (LIST, or ROOT when ROOT is a file): one path per line, absolute or relative
     to the list's folder; blank lines and lines starting with '#' are ignored. Listed files are not checked up
-    front: a missing one is skipped (warned once, counted) when drawn."""
+    front: a missing one is skipped (warned once, counted) when drawn. CLIPS as image_folder (by parent folder)."""
 
     def __init__(self, name: str, node):
         super().__init__(name, node)

@@ -37,7 +37,7 @@ from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.bbox import get_axis_aligned_bbox
 from toolkit.utils.errors import FileFormatError
 
-from .base import DataSourceError, ImageSource, is_image, node_get
+from .base import DataSourceError, ImageSource, clip_groups, is_image, node_get
 
 __all__ = ["Track", "VideoPairsSource", "frame_folder", "read_boxes_file", "read_label_file"]
 
@@ -152,6 +152,10 @@ class VideoPairsSource(ImageSource):
     def representative_path(self, index: int) -> str:
         t = self.tracks[index]
         return t.frames[len(t.frames) // 2]
+
+    def video_groups(self) -> Tuple[np.ndarray, List[str]]:
+        """Tracks whose frames share a folder (several objects of one video) are one video."""
+        return clip_groups([self.representative_path(i) for i in range(len(self))], "folders")
 
     # --- benchmark folders -------------------------------------------------------------------------------------
     def _load_folders(self, root: Path, videos: List[str], step: int = 1) -> None:
