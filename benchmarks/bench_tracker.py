@@ -14,21 +14,23 @@ Trackers (``--only`` picks some):
   unlabeled images; exported once into --cache-dir), run by the torch-free ``siamfc_onnx`` engine;
 * ``nanotrack``: ``cv2.TrackerNano`` with the NanoTrack v2 ONNX files of ../shared/peers/nanotrack (skipped, with a
   message, when the folder or cv2.TrackerNano is missing);
-* with ``--variants``: ``fast_update_crop`` (a second 127x127 forward per frame), ``fast_update_search`` (the
-  new exemplar's features cut from the search features), ``fast_update_every5`` (a crop forward every 5th frame)
-  and ``fast_no_update``, so the update trade-off is measured on the same frames.
+* with ``--variants``: for ``fast`` and ``fast_int8``, ``<runtime>_update_crop`` (a second 127x127 forward per
+  frame), ``_update_search`` (the new exemplar's features cut from the search features), ``_update_every5`` (a
+  crop forward every 5th frame) and ``_no_update``, so the update trade-off is measured on the same frames.
 
 Every tracker sees every frame in turn (the order rotates per frame), so load from other processes hits all alike.
 Threads: torch, ONNX Runtime and OpenCV all get ``--threads`` (2). fps = tracked frames / summed ``track()`` time
 (init and image decoding excluded: frames are decoded into memory first). Accuracy: one-pass success AUC as the
 toolkit computes it (pysot's OPE: mean over videos of the success rate at IoU > 0, 0.05, ..., 1; polygons scored
-by their bounding box; init box by toolkit.utils.bbox.init_box). GFLOPs per tracked frame: counted with
-``torch.utils.flop_counter`` for the torch models (search forward of every scale + correlation + the update's
-forward, if any, divided by UPDATE_EVERY), and from the ONNX graph (convolutions and matrix products, shapes by
-ONNX shape inference) for NanoTrack (backbone on the 255x255 search + head; the template is embedded once).
+by their bounding box; init box by toolkit.utils.bbox.init_box). GFLOPs per tracked frame (2 x multiply-adds): the
+search forward of every scale + the correlation + the update's forward, if any, divided by UPDATE_EVERY --
+counted by ``torch.utils.flop_counter`` for torch models and from the graph (convolutions and matrix products,
+shapes by ONNX shape inference) for ONNX files; NanoTrack: its backbone on the 255x255 search + its head (the
+template is embedded once).
 
 The last stdout line is one JSON object: ``fps_<name>``, ``auc_<name>``, ``gflops_<name>`` for each tracker, plus
-``ratio_fps_fast_vs_nanotrack`` (and the int8/onnx ratios) when NanoTrack ran.
+``ratio_fps_<name>_vs_nanotrack`` when NanoTrack ran, and ``iou_fast_int8_vs_fast_onnx`` (per sequence, the
+mean IoU between the int8 and the fp32 ONNX boxes).
 """
 from __future__ import annotations
 
@@ -58,10 +60,19 @@ from toolkit.datasets import DatasetFactory  # noqa: E402
 from toolkit.datasets.synthetic import generate_benchmark  # noqa: E402
 from toolkit.evaluation.ope_benchmark import boxes_to_xywh  # noqa: E402
 from toolkit.utils.bbox import init_box  # noqa: E402
-from toolkit.utils.statistics import success_overlap  # noqa: E402
+from toolkit.utils.statistics import overlap_ratio, success_overlap  # noqa: E402
 
 # the fixed split of ../shared/data (its MANIFEST.md): never trained on
 EVAL_SEQUENCES = ("bag", "Crossing", "Girl", "ball1", "Deer", "MountainBike")
+# --variants: the template update's trade-offs, for the torch and the int8 runtime of the fast model
+VARIANTS = {
+    "update_crop": ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop", "TRACK.UPDATE_EVERY", "1"],
+    "update_search": ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "search", "TRACK.UPDATE_EVERY", "1"],
+    "update_every5": ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop", "TRACK.UPDATE_EVERY", "5"],
+    "no_update": ["TRACK.LINEAR_UPDATE", "False"],
+}
+# runtimes compared box for box (mean IoU per sequence): int8 against fp32
+AGREEMENT = (("fast_int8", "fast_onnx"),)
 
 
 def shared_root() -> Path:
@@ -89,22 +100,28 @@ def load_videos(root: Path, names=None, max_frames: int = 0):
 
 
 # ---------------------------------------------------------------------------------------------- FLOPs
-def torch_frame_gflops(tracker) -> float:
-    """FLOPs of one tracked frame of a torch SiamFC tracker: the scales' search forward + correlation, plus the
-    template update's exemplar forward (UPDATE_SOURCE 'crop') spread over UPDATE_EVERY frames."""
+def frame_gflops(tracker) -> float:
+    """GFLOPs of one tracked frame of a SiamFC tracker (torch or ONNX engine, after init): the scales' search
+    forward + the correlation, plus the template update's exemplar forward (UPDATE_SOURCE 'crop') spread over
+    UPDATE_EVERY frames. torch models are counted by torch's FlopCounterMode, ONNX files from their graph."""
     t = tracker.full_cfg.TRACK
-    model = tracker.model
     n, s, e = int(t.SCALE_NUM), int(t.INSTANCE_SIZE), int(t.EXEMPLAR_SIZE)
-    with torch.no_grad(), FlopCounterMode(display=False) as search:
-        xf = model.embed(torch.zeros(n, 3, s, s))
-    with torch.no_grad(), FlopCounterMode(display=False) as exemplar:
-        zf = model.embed(torch.zeros(1, 3, e, e))
-    with torch.no_grad(), FlopCounterMode(display=False) as corr:
-        model.correlate(zf, xf)
-    flops = search.get_total_flops() + corr.get_total_flops()
-    if t.LINEAR_UPDATE and str(t.UPDATE_SOURCE) == "crop":
-        flops += exemplar.get_total_flops() / int(t.UPDATE_EVERY)
-    return flops / 1e9
+    model = getattr(tracker, "model", None)
+    if model is not None:
+        with torch.no_grad(), FlopCounterMode(display=False) as search:
+            model.embed(torch.zeros(n, 3, s, s))
+        with torch.no_grad(), FlopCounterMode(display=False) as exemplar:
+            model.embed(torch.zeros(1, 3, e, e))
+        search, exemplar = search.get_total_flops() / 1e9, exemplar.get_total_flops() / 1e9
+    else:
+        name = tracker.input_name
+        search = onnx_gflops(tracker.onnx_path, {name: [n, 3, s, s]})
+        exemplar = onnx_gflops(tracker.onnx_path, {name: [1, 3, e, e]})
+    _, c, h, w = tracker.zf.shape
+    out = (s - e) // int(tracker.stride) + 1
+    corr = 2 * n * c * h * w * out * out / 1e9
+    update = exemplar / int(t.UPDATE_EVERY) if t.LINEAR_UPDATE and str(t.UPDATE_SOURCE) == "crop" else 0.0
+    return search + corr + update
 
 
 def onnx_gflops(path, input_shapes: Dict[str, List[int]]) -> float:
@@ -184,18 +201,19 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     fp32 = export_fast(fast, cache, None, int8=False)
     entries["fast_onnx"] = lambda: load_tracker(None, fp32, opts=threads)
     calib = Path(args.calib) if args.calib else shared_root() / "data" / "unlabeled"
+    int8 = None
     if calib.is_dir():
         int8 = export_fast(fast, cache, calib, int8=True)
         entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
     else:
         print(f"(fast_int8 skipped: no calibration images at {calib}; pass --calib DIR)")
     if args.variants:
-        for name, opts in (("fast_update_crop", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop"]),
-                           ("fast_update_search", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "search"]),
-                           ("fast_update_every5", ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop",
-                                                   "TRACK.UPDATE_EVERY", "5"]),
-                           ("fast_no_update", ["TRACK.LINEAR_UPDATE", "False"])):
-            entries[name] = (lambda o: lambda: load_tracker(None, fast, opts=threads + o))(opts)
+        files = {"fast": fast, "fast_int8": int8}
+        for base, path in files.items():
+            if not path:
+                continue
+            for name, opts in VARIANTS.items():
+                entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
     nano = shared_root() / "peers" / "nanotrack"
     if not hasattr(cv2, "TrackerNano_create"):
         print("(nanotrack skipped: this OpenCV has no cv2.TrackerNano)")
@@ -212,15 +230,12 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     return entries
 
 
-def gflops_of(name: str, tracker) -> Optional[float]:
+def gflops_of(name: str, tracker) -> float:
     if name == "nanotrack":
         folder = Path(tracker.params.backbone).parent
         return (onnx_gflops(folder / "nanotrack_backbone_sim.onnx", {"input": [1, 3, 255, 255]})
                 + onnx_gflops(folder / "nanotrack_head_sim.onnx", {}))
-    inner = getattr(tracker, "tracker", tracker)
-    if hasattr(inner, "model") and inner.model is not None:
-        return torch_frame_gflops(inner)
-    return None  # an ONNX engine: the same network as its torch model (filled in by the caller)
+    return frame_gflops(getattr(tracker, "tracker", tracker))
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -229,6 +244,7 @@ def run(videos, entries, warmup: int = 3):
     names = list(entries)
     times = {n: [] for n in names}
     curves = {n: [] for n in names}
+    agreement = {f"{a}_vs_{b}": {} for a, b in AGREEMENT if a in names and b in names}
     gflops: Dict[str, Optional[float]] = {}
     for vname, frames, gts in videos:
         trackers = {n: entries[n]() for n in names}
@@ -249,13 +265,17 @@ def run(videos, entries, warmup: int = 3):
                     times[n].append(dt)
                 boxes[n].append(list(out["bbox"]) if isinstance(out, dict) else list(out[0]))
         gt = boxes_to_xywh(gts, vname)
+        for a, b in AGREEMENT:
+            if a in names and b in names:
+                agreement[f"{a}_vs_{b}"][vname] = round(float(np.mean(overlap_ratio(
+                    boxes_to_xywh(boxes[a][1:], a), boxes_to_xywh(boxes[b][1:], b)))), 4)
         line = []
         for n in names:
             c = success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt))
             curves[n].append(c)
             line.append(f"{n} {c.mean():.3f}")
         print(f"  {vname:<14} {len(frames):4d} frames  AUC " + "  ".join(line), flush=True)
-    return times, curves, gflops
+    return times, curves, gflops, agreement
 
 
 def main(argv=None):
@@ -287,25 +307,25 @@ def main(argv=None):
     entries = build_entries(args)
     print(f"{len(videos)} videos, {sum(len(f) for _, f, _ in videos)} frames; trackers: {', '.join(entries)}; "
           f"threads {args.threads}", flush=True)
-    times, curves, gflops = run(videos, entries, warmup=0 if args.smoke else 3)
-    for n in gflops:  # the ONNX engines run the torch model's network
-        if gflops[n] is None and n.startswith("fast_") and "fast" in gflops:
-            gflops[n] = gflops["fast"]
+    times, curves, gflops, agreement = run(videos, entries, warmup=0 if args.smoke else 3)
     summary = {}
     for n in entries:
         fps = len(times[n]) / max(sum(times[n]), 1e-12)
         auc = float(np.mean([c.mean() for c in curves[n]]))
         summary[f"fps_{n}"] = round(fps, 2)
         summary[f"auc_{n}"] = round(auc, 4)
-        summary[f"gflops_{n}"] = None if gflops.get(n) is None else round(gflops[n], 3)
+        summary[f"gflops_{n}"] = round(gflops[n], 3)
         ms = 1000 * float(np.median(times[n])) if times[n] else float("nan")
-        print(f"{n:<20} {fps:7.1f} fps (median {ms:.2f} ms/frame)  AUC {auc:.3f}  "
+        print(f"{n:<24} {fps:7.1f} fps (median {ms:.2f} ms/frame)  AUC {auc:.3f}  "
               f"GFLOPs/frame {summary[f'gflops_{n}']}")
     if "nanotrack" in entries:
         for n in entries:
             if n != "nanotrack":
                 summary[f"ratio_fps_{n}_vs_nanotrack"] = round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"],
                                                                                           1e-12), 3)
+    for key, per_video in agreement.items():
+        print(f"box agreement {key} (mean IoU per sequence): {per_video}")
+        summary[f"iou_{key}"] = per_video
     summary.update({"videos": len(videos), "frames_timed": {n: len(times[n]) for n in entries},
                     "threads": args.threads, "torch": torch.__version__, "opencv": cv2.__version__})
     print(json.dumps(summary))
