@@ -145,29 +145,32 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
     trackers need no snapshot). A ``*.onnx`` snapshot selects ``siamfc_onnx``; without a config it uses the config
     stored in the ONNX file.
     """
-    from pysot_ss.tracker import build_tracker
-
     if snapshot is None and isinstance(config_or_name, str) and config_or_name in ZOO:
         config_or_name, snapshot = None, zoo_snapshot(config_or_name)
-    if _is_onnx(snapshot):
+    if _is_onnx(snapshot) and not os.path.isfile(str(snapshot)):
+        raise CheckpointError(f"snapshot not found: {snapshot}")
+    if _is_onnx(snapshot) and config_or_name is None:
         from pysot_ss.export.runtime import config_from_onnx
 
-        if not os.path.isfile(str(snapshot)):
-            raise CheckpointError(f"snapshot not found: {snapshot}")
-        if config_or_name is None:
-            cfg = get_cfg()
-            cfg.merge_from_other_cfg(config_from_onnx(snapshot))
-            cfg = merge_opts(cfg, opts, label="opts")
-        else:
-            cfg = config_for(config_or_name, None, opts)
-        cfg.TRACK.TYPE = "siamfc_onnx"
-        if device is not None:
-            cfg.DEVICE = str(device)
-        return Tracker(build_tracker(cfg, str(snapshot)))
-
-    cfg = config_for(config_or_name, snapshot, opts)
+        cfg = get_cfg()
+        cfg.merge_from_other_cfg(config_from_onnx(snapshot))
+        cfg = merge_opts(cfg, opts, label="opts")
+    else:
+        cfg = config_for(config_or_name, None if _is_onnx(snapshot) else snapshot, opts)
     if device is not None:
         cfg.DEVICE = str(device)
+    return Tracker(build_from_config(cfg, snapshot))
+
+
+def build_from_config(cfg, snapshot=None):
+    """The effective config + a weights file -> the registered tracker cfg.TRACK.TYPE (what load_tracker and
+    tools/test.py's workers build). A ``*.onnx`` snapshot runs on the ``siamfc_onnx`` engine; otherwise the network
+    is built from cfg and the snapshot's weights loaded (strictly), unless the tracker needs none."""
+    from pysot_ss.tracker import build_tracker
+
+    if _is_onnx(snapshot):
+        cfg.TRACK.TYPE = "siamfc_onnx"
+        return build_tracker(cfg, str(snapshot))
     model = None
     if _needs_model(cfg) or snapshot is not None:
         from pysot_ss.models import build_model
@@ -176,6 +179,4 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
         if snapshot is not None:
             load_weights(model, snapshot, strict=True)
         model.eval()
-    return Tracker(build_tracker(cfg, model))
-
-
+    return build_tracker(cfg, model)

@@ -52,6 +52,12 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
             merge_file(cfg, config)
         except (FileNotFoundError, KeyError, ValueError) as e:
             raise TesterError(e.args[0] if e.args else str(e)) from None
+    elif snapshot and str(snapshot).lower().endswith(".onnx"):  # tools/export_onnx.py stores the config inside
+        from pysot_ss.export.runtime import config_from_onnx
+        try:
+            cfg.merge_from_other_cfg(config_from_onnx(snapshot))
+        except (ValueError, KeyError, AssertionError) as e:
+            raise TesterError(str(e)) from None
     elif snapshot:
         from pysot_ss.utils.checkpoint import CheckpointError
         try:
@@ -116,13 +122,8 @@ class TrackerFactory:
         from pysot_ss.tracker import build_tracker
         if not self.snapshot:
             return build_tracker(cfg, None)
-        # pysot_ss.api.load_tracker's steps, from an in-memory config
-        from pysot_ss.models import build_model
-        from pysot_ss.utils.checkpoint import load_weights
-        model = build_model(cfg)
-        load_weights(model, self.snapshot, strict=True)
-        model.eval()
-        return build_tracker(cfg, model)
+        from pysot_ss.api import build_from_config  # load_tracker's build step, from an in-memory config
+        return build_from_config(cfg, self.snapshot)
 
     def __repr__(self) -> str:
         return f"TrackerFactory({self.tracker_type!r}, snapshot={self.snapshot!r})"
@@ -135,6 +136,8 @@ def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] =
     if snapshot and not os.path.isfile(snapshot):
         raise TesterError(f"snapshot not found: {snapshot}")
     cfg = build_test_config(config, snapshot, opts, tracker, device)
+    if snapshot and str(snapshot).lower().endswith(".onnx"):
+        cfg.TRACK.TYPE = "siamfc_onnx"  # an exported network runs on ONNX Runtime, whatever the config says
     if requires_weights(cfg.TRACK.TYPE) and not snapshot:
         raise TesterError(f"tracker {cfg.TRACK.TYPE!r} needs weights: pass --snapshot <model.pth>")
     return TrackerFactory(cfg, snapshot or None)
