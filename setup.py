@@ -21,7 +21,7 @@ setup(
     python_requires=">=3.10",
     install_requires=read_requirements(),
     extras_require={
-        "dev": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3", "onnx>=1.15", "onnxruntime>=1.17", "vot-trax>=4.0.1"],
+        "dev": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3", "vot-trax>=4.0.1"],
         # the official VOT toolkit. attributee 0.1.10 breaks `import vot` (dataclass_transform TypeError on
         # Python 3.11), hence the pin. vot-toolkit also pulls opencv-python, which overwrites the cv2 package of
         # opencv-contrib-python-headless (losing the CSRT/KCF trackers): see docs/vot_toolkit.md for the fix.

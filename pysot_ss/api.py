@@ -28,8 +28,9 @@ MODELS = REPO / "models"
 # The model zoo (MODEL_ZOO.md): name -> file under models/. ``load_tracker(name)`` loads the file with the config
 # stored in it; an experiment of the same name is its training config.
 ZOO = {
-    "s2siamfc_alexnet": "s2siamfc_alexnet.pth",  # the reference S2SiamFC model (alexnet_s2), ~3-11 fps on 2 cores
-    "s2siamfc_fast": "s2siamfc_fast.pth",        # the real-time CPU model (alexnet_lite)
+    "s2siamfc_alexnet": "s2siamfc_alexnet.pth",   # the reference S2SiamFC model (alexnet_s2): ~13 fps on 2 cores
+    "s2siamfc_fast": "s2siamfc_fast_int8.onnx",   # the real-time model, int8 on ONNX Runtime (CPU): ~200 fps
+    "s2siamfc_fast_torch": "s2siamfc_fast.pth",   # the same model in torch (GPU, fine-tuning, re-export): ~140 fps
 }
 
 

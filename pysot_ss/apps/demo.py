@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", help="weights (.pth) or an exported .onnx; not needed for --tracker opencv_*")
     p.add_argument("--fast", action="store_true",
-                   help="the real-time model of the zoo (models/s2siamfc_fast.pth) instead of --snapshot")
+                   help="the real-time model of the zoo (models/s2siamfc_fast_int8.onnx) instead of --snapshot")
     p.add_argument("--tracker", help="registered tracker to run (overrides TRACK.TYPE), e.g. opencv_csrt")
     p.add_argument("--video", required=True, help="video file, folder of frames, or camera index (0)")
     p.add_argument("--init", help="first-frame box x,y,w,h (0-based pixels); default: draw it (needs a display)")

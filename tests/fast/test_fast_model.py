@@ -1,5 +1,6 @@
-"""The shipped real-time model (models/s2siamfc_fast.pth): it loads by its zoo name and tracks; its int8 ONNX
-export (tools/export_onnx.py --int8) agrees with the fp32 model on a generated video; demo --fast uses it."""
+"""The shipped real-time model (models/s2siamfc_fast.pth and its int8 export models/s2siamfc_fast_int8.onnx): both
+load by their zoo names and track; an int8 export (tools/export_onnx.py --int8) agrees with the fp32 model on a
+generated video; tools/test.py runs the .onnx file; demo --fast uses it."""
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from toolkit.datasets.synthetic import generate_benchmark
 from toolkit.utils.statistics import overlap_ratio
 
 FAST = REPO / "models" / "s2siamfc_fast.pth"
+FAST_INT8 = REPO / "models" / "s2siamfc_fast_int8.onnx"
 
 
 def _read(seq: Path):
@@ -38,28 +40,44 @@ def _track(tracker, frames, box):
     return np.array([box] + [list(tracker.track(f)[0]) for f in frames[1:]], dtype=np.float64)
 
 
-def test_zoo_file_loads_by_name_with_its_fast_defaults():
-    assert zoo_snapshot("s2siamfc_fast") == FAST
+def test_zoo_files_load_by_name_with_their_fast_defaults():
+    assert zoo_snapshot("s2siamfc_fast") == FAST_INT8 and zoo_snapshot("s2siamfc_fast_torch") == FAST
     obj = torch.load(FAST, map_location="cpu", weights_only=True)
-    assert "alexnet_lite" in obj["config"] and FAST.stat().st_size < 2 * 2 ** 20
-    t = load_tracker("s2siamfc_fast")
-    cfg = t.full_cfg
-    assert cfg.BACKBONE.TYPE == "alexnet_lite" and cfg.TRACK.FAST
-    assert cfg.TRACK.LINEAR_UPDATE and cfg.DEVICE == "cpu"
+    assert "alexnet_lite" in obj["config"] and FAST.stat().st_size < 2 ** 20
+    assert FAST_INT8.stat().st_size < 0.6 * FAST.stat().st_size  # int8 weights
+    for name, engine in (("s2siamfc_fast", "OnnxSiamFC"), ("s2siamfc_fast_torch", "SiamFCTracker")):
+        t = load_tracker(name)
+        assert engine in [c.__name__ for c in type(t.tracker).__mro__]
+        cfg = t.full_cfg
+        assert cfg.BACKBONE.TYPE == "alexnet_lite" and cfg.DEVICE == "cpu"
+        assert cfg.TRACK.LINEAR_UPDATE and cfg.TRACK.UPDATE_SOURCE == "search"  # the measured best trade-off
     with pytest.raises(FileNotFoundError, match="model-zoo name"):
-        from pysot_ss.api import zoo_snapshot as z
-        z("s2siamfc_tiny")
+        zoo_snapshot("s2siamfc_tiny")
 
 
-def test_shipped_fast_model_tracks_generated_videos(video):
+@pytest.mark.parametrize("name", ["s2siamfc_fast", "s2siamfc_fast_torch"])
+def test_shipped_fast_models_track_generated_videos(video, name):
     """Mean IoU > 0.5 over both videos (textured target, camera motion, blur, occluder), as the zoo's alexnet_s2
     model must reach in tests/apps/test_model_zoo.py."""
     ious = []
     for seq in video[2]:
         frames, gt = _read(seq)
-        boxes = _track(load_tracker("s2siamfc_fast", opts=["TRACK.NUM_THREADS", "1"]), frames, gt[0])
+        boxes = _track(load_tracker(name, opts=["TRACK.NUM_THREADS", "1"]), frames, gt[0])
         ious.append(overlap_ratio(gt[1:], boxes[1:]))
     assert float(np.mean(np.concatenate(ious))) > 0.5
+
+
+def test_tools_test_runs_the_onnx_file(video, tmp_path):
+    """tools/test.py --snapshot models/s2siamfc_fast_int8.onnx: the config comes from the file, the siamfc_onnx
+    engine tracks, results land in pysot's layout."""
+    root = video[2][0].parent
+    r = subprocess.run([sys.executable, str(REPO / "tools" / "test.py"), "--dataset", "OTB100", "--dataset_root",
+                        str(root), "--snapshot", str(FAST_INT8), "--results_dir", str(tmp_path), "--no_progress",
+                        "--opts", "TRACK.NUM_THREADS", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for seq in video[2]:
+        pred = np.loadtxt(tmp_path / "OTB100" / "s2siamfc_fast_int8" / f"{seq.name}.txt", delimiter=",", ndmin=2)
+        assert pred.shape == (40, 4)
 
 
 def test_int8_export_agrees_with_fp32(video, tmp_path):
