@@ -10,8 +10,9 @@ Trackers (``--only`` picks some):
 * ``alexnet_s2``: the reference model ``models/s2siamfc_alexnet.pth`` (S2SiamFC, alexnet_s2) with its stored
   defaults (torch fast path, linear template update);
 * ``fast``: ``models/s2siamfc_fast.pth`` (alexnet_lite) with its stored defaults, torch;
-* ``fast_onnx`` / ``fast_int8``: the same model exported by tools/export_onnx.py (fp32, and int8 calibrated on
-  unlabeled images; exported once into --cache-dir), run by the torch-free ``siamfc_onnx`` engine;
+* ``fast_int8``: its shipped int8 export ``models/s2siamfc_fast_int8.onnx`` (or, with --fast_snapshot, that
+  file quantized here, calibrated on --calib) and ``fast_onnx``: the fp32 export (made once into --cache-dir),
+  both run by the torch-free ``siamfc_onnx`` engine;
 * ``nanotrack``: ``cv2.TrackerNano`` with the NanoTrack v2 ONNX files of ../shared/peers/nanotrack (skipped, with a
   message, when the folder or cv2.TrackerNano is missing);
 * with ``--variants``: for ``fast`` and ``fast_int8``, ``<runtime>_update_crop`` (a second 127x127 forward per
@@ -190,7 +191,7 @@ def export_fast(snapshot: Path, cache: Path, calib: Optional[Path], int8: bool) 
 def build_entries(args) -> Dict[str, Callable[[], object]]:
     """name -> factory of a fresh tracker (called once per video)."""
     threads = ["TRACK.NUM_THREADS", str(args.threads)]
-    fast = Path(args.fast_snapshot) if args.fast_snapshot else zoo_snapshot("s2siamfc_fast")
+    fast = Path(args.fast_snapshot) if args.fast_snapshot else zoo_snapshot("s2siamfc_fast_torch")
     ref = Path(args.ref_snapshot) if args.ref_snapshot else zoo_snapshot("s2siamfc_alexnet")
     cache = Path(args.cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
@@ -202,11 +203,14 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     entries["fast_onnx"] = lambda: load_tracker(None, fp32, opts=threads)
     calib = Path(args.calib) if args.calib else shared_root() / "data" / "unlabeled"
     int8 = None
-    if calib.is_dir():
+    if not args.fast_snapshot:  # the shipped int8 export
+        int8 = zoo_snapshot("s2siamfc_fast")
+    elif calib.is_dir():
         int8 = export_fast(fast, cache, calib, int8=True)
-        entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
     else:
-        print(f"(fast_int8 skipped: no calibration images at {calib}; pass --calib DIR)")
+        print(f"(fast_int8 skipped: no calibration images at {calib} to quantize --fast_snapshot; pass --calib DIR)")
+    if int8 is not None:
+        entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
     if args.variants:
         files = {"fast": fast, "fast_int8": int8}
         for base, path in files.items():
@@ -285,9 +289,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", help="comma-separated tracker names (default: all available)")
     ap.add_argument("--variants", action="store_true", help="add the fast model's template-update variants")
-    ap.add_argument("--fast_snapshot", help="fast model (default: the zoo's models/s2siamfc_fast.pth)")
+    ap.add_argument("--fast_snapshot", help="fast model .pth (default: the zoo's models/s2siamfc_fast.pth and its "
+                                            "shipped int8 export)")
     ap.add_argument("--ref_snapshot", help="reference model (default: the zoo's models/s2siamfc_alexnet.pth)")
-    ap.add_argument("--calib", help="int8 calibration images (default: ../shared/data/unlabeled)")
+    ap.add_argument("--calib", help="with --fast_snapshot: int8 calibration images (default: ../shared/data/unlabeled)")
     ap.add_argument("--threads", type=int, default=2, help="threads for torch, ONNX Runtime and OpenCV")
     ap.add_argument("--max-frames", type=int, default=0, help="frames per video (0 = all)")
     ap.add_argument("--cache-dir", default=os.environ.get("PYSOT_SS_CACHE", str(Path.home() / ".cache" / "pysot-ss")))

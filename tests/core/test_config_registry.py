@@ -24,7 +24,7 @@ def test_unknown_registry_name_lists_registered_names():
         build_tracker(cfg, None)
     cfg = get_cfg()
     cfg.BACKBONE.TYPE = "resnet"
-    with pytest.raises(RegistryError, match=r"'resnet'.*alexnet, alexnet_s2"):
+    with pytest.raises(RegistryError, match=r"'resnet'.*alexnet, alexnet_lite, alexnet_s2"):
         build_model(cfg)
     assert "alexnet" in BACKBONES.names()
 
