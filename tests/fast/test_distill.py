@@ -1,16 +1,20 @@
 """The `distill` loss modifier: a student learns a frozen teacher's response maps from unlabeled crops."""
 import copy
+import subprocess
+import sys
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from pysot_ss.api import REPO
 from pysot_ss.core.config import get_cfg
 from pysot_ss.losses import Objective
 from pysot_ss.losses.distill import Distill, all_pair_logits, load_teacher
 from pysot_ss.models import build_model
 from pysot_ss.models.head.xcorr import batched_xcorr
 from pysot_ss.utils.checkpoint import CheckpointError, save_checkpoint
+from toolkit.datasets.synthetic import generate_unlabeled_images
 
 
 def _cfg(*opts):
@@ -116,3 +120,20 @@ def test_missing_or_bad_teacher_is_a_clear_error(tmp_path):
         load_teacher(str(bare))
     with pytest.raises(ValueError, match="TEMPERATURE"):
         Distill(_cfg("LOSS.DISTILL.TEMPERATURE", "0.0"), teacher=build_model(_cfg()))
+
+
+def test_the_fast_models_training_config_trains(tmp_path):
+    """tools/train.py --cfg experiments/s2siamfc_fast/config.yaml (the zoo model's command) runs end to end: the
+    teacher is the shipped alexnet_s2 file; data swapped for generated images (../shared is not needed here)."""
+    images = tmp_path / "images"
+    generate_unlabeled_images(images, n=8, seed=0)
+    out = tmp_path / "run"
+    r = subprocess.run([sys.executable, str(REPO / "tools" / "train.py"), "--cfg",
+                        str(REPO / "experiments" / "s2siamfc_fast" / "config.yaml"), "--device", "cpu", "--opts",
+                        "DATASET.NAMES", "['UNLABELED']", "DATASET.UNLABELED.ROOT", str(images), "TRAIN.BATCH_SIZE", "4", "TRAIN.PAIRS_PER_EPOCH", "8", "TRAIN.MAX_STEPS", "2",
+                        "TRAIN.NUM_WORKERS", "0", "TRAIN.OUTPUT_DIR", str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert r.returncode == 0, r.stderr[-3000:]
+    log = (out / "logs" / "train.log").read_text()
+    assert "distill_loss" in log and "alexnet_lite" in log
+    assert (out / "model.pth").is_file()
