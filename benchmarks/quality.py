@@ -4,30 +4,19 @@
     python benchmarks/quality.py --smoke --out /tmp/q                 # every row, tiny sizes (tests run this)
     python benchmarks/quality.py                                      # the CPU study (10 epochs x 800 pairs, 3 seeds)
     python benchmarks/quality.py --device cuda --epochs 50 --pairs_per_epoch 3862 --workers 8 --jobs 4
-    python benchmarks/quality.py --rows main,baseline --seeds 3       # a subset of the rows
+    python benchmarks/quality.py --rows main,baseline --seeds 3       # a subset of the rows (ROWS below)
 
-The script reads top to bottom: (1) the data -- the fixed split of the shared real sequences (../shared/data,
-MANIFEST.md), or the synthetic benchmark when that folder is absent (--synthetic); (2) the commands -- one list of
-tools/train.py, tools/cluster.py, tools/test.py and tools/eval.py invocations, in the order they run; (3) running
-them as child processes from the repository root, one at a time (--jobs N: N at a time); (4) the report,
-``results.md`` (docs/, or --out with --smoke; rendered by benchmarks/quality_report.py) and the raw numbers
-``<work>/results.json`` (not tracked in git).
+Top to bottom: (1) the data: the fixed split of ../shared/data (MANIFEST.md), or the synthetic benchmark when that
+is absent (--synthetic); (2) the commands: one list of tools/train.py, cluster.py, test.py and eval.py invocations,
+in the order they run; (3) running them from the repository root, one at a time (--jobs N: N at a time); (4) the
+report: results.md (docs/, --smoke: --out; see benchmarks/quality_report.py), raw numbers in <work>/results.json.
 
-Rows: supervised SiamFC (boxes of the train sequences) and S2SiamFC (the same frames, every k-th, no boxes;
-stage 1 -> K-means -> stage 2) with/without linear template update and one-image fine-tuning, over --seeds seeds;
-S2SiamFC with unlabeled/ added; the ablations SS, +AC, +HN, +AM, all (paper Table 3); OpenCV KCF and CSRT. Each row
-is tracked under the one-pass protocol (success AUC, precision@20) and the reset protocol (Accuracy, Robustness,
-Lost Number, EAO over an interval derived from the eval sequence lengths, :func:`eao_interval_from_lengths`).
-
-Resuming and several machines: outputs live in ``<out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/`` (train/,
-results/, eval/, logs/, tasks.json). A command whose outputs exist is not run again (an interrupted training resumes
-with --resume auto); one whose outputs are absent is run only when a later command still needs them, so tracking
-results brought back from another machine (say, a GPU machine that ran --rows main,more,ablation on the copy made by
-benchmarks/quality_copy.py) are scored without their checkpoints. tasks.json and invocations.json record which
-machine ran what. Every tools/eval.py is re-run on each invocation (cheap), so the report covers all results found.
-
-The last stdout line is a JSON summary {"rows", "wall_s", "failed", "auc", "eao", "claims", "report", "results"}.
-Exit status 0, or 1 when a command failed (the report is still written, with n/a where numbers are missing).
+Resuming, several machines: everything lives in <out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/ (train/,
+results/, eval/, logs/). A command whose outputs exist is not run again (an interrupted training resumes with
+--resume auto); one whose outputs are absent runs only when a later command still needs them, so tracking results
+brought back from another machine are scored without their checkpoints. tasks.json and invocations.json record which
+machine ran what; every tools/eval.py runs again each time, so the report covers every result found.
+The last stdout line is a JSON summary; exit status 1 when a command failed (the report is still written).
 """
 from __future__ import annotations
 
@@ -619,59 +608,44 @@ def study(a, argv: List[str]) -> int:
     records = run_tasks(tasks, a.jobs, work, machine)
 
     # 4. the report
-    wall = time.perf_counter() - t_start
+    wall, now = time.perf_counter() - t_start, time.strftime("%Y-%m-%d %H:%M:%S")
     invocation = shlex.join(["python", "benchmarks/quality.py"] + argv)
-    now = time.strftime("%Y-%m-%d %H:%M:%S")
-    ran = {st: sum(1 for t in tasks if t.stage == st and records[t.id]["status"] == "ran")
+    ran = {st: sum(t.stage == st and records[t.id]["status"] == "ran" for t in tasks)
            for st in ("train", "cluster", "track", "eval")}
-    # invocations.json: one entry per run that trained or tracked something (a study may be assembled from several
-    # machines: say, training on a GPU machine, the OpenCV baselines on this one)
+    # one entry per run that trained or tracked something (say, training on a GPU machine, OpenCV rows on this one)
     invocations = [e for e in read_json(work / "invocations.json", []) if any(
-        n for st, n in e.get("ran", {}).items() if st != "eval")] + [
+        n for st, n in e["ran"].items() if st != "eval")] + [
         {"date": now, "machine": machine, "invocation": invocation, "wall_s": round(wall, 1), "hardware": hw,
          "copy": d.copy is not None, "data_notes": d.notes, "ran": ran}]
     write_json(work / "invocations.json", invocations)
     statuses = [r["status"] for r in records.values()]
-    # the numbers of the runs scored this time (tools/eval.py ran), and the fps of each tracking run
-    summaries = {t.run: read_json(work / "eval" / f"{t.run.replace('/', '_')}.json")
+    summaries = {t.run: read_json(work / "eval" / f"{t.run.replace('/', '_')}.json")  # scored this time
                  for t in tasks if t.stage == "eval" and records[t.id]["status"] == "ran"}
     fps = {t.run: records[t.id].get("fps") for t in tasks if t.stage == "track"}
-    doc = {
-        "meta": {"invocation": invocation, "date": now, "wall_s": wall, "smoke": a.smoke, "env": env_text,
-                 "work": display_path(work), **{s: statuses.count(s) for s in
-                                                ("ran", "reused", "skipped", "failed", "blocked")}},
-        "data": {"kind": d.kind, "sequences": display_path(d.seq_root), "train": d.train_videos, "eval": d.eval_videos,
-                 "unlabeled": display_path(d.unlabeled_root), "unlabeled_subdirs": d.unlabeled_subdirs,
-                 "frame_step": frame_step, "eval_dataset": display_path(d.eval_root / f"{EVAL_DATASET}.json"),
-                 "eval_lengths": d.eval_lengths, "eao_interval": list(d.eao_interval), "eao_rule": d.eao_info,
-                 "notes": d.notes},
-        "sizes": {"epochs": a.epochs, "pairs_per_epoch": a.pairs_per_epoch, "batch_size": a.batch_size,
-                  "steps_per_run": a.epochs * (a.pairs_per_epoch // a.batch_size), "workers": a.workers,
-                  "seeds": list(range(a.seeds)), "images": images,
-                  "clusters_k": {kd: n for kd, n in k.items() if any(t.stage == "cluster" and
-                                                                     ("more_" in t.id) == (kd == "more") for t in tasks)},
-                  "overrides": " ".join(f"{key} {v}" for key, v in (
-                      ("TRACK.FINETUNE.ITERS", a.finetune_iters), ("TRACK.FINETUNE.BATCH_SIZE", a.finetune_batch),
-                      ("TRACK.SCALE_NUM", a.scale_num), ("CLUSTER.IMAGE_SIZE", a.cluster_image_size),
-                      ("TRACK.NUM_THREADS", a.threads)) if v > 0)},
-        "invocations": invocations,
-        "rows": row_numbers([r for r in ROWS if r[0] in rows], row_runs, summaries, fps),
-        "commands": [{"id": t.id, "stage": t.stage, **records[t.id]} for t in tasks],
-    }
-    doc["claims"] = check_claims(doc["rows"])
+    numbers = row_numbers([r for r in ROWS if r[0] in rows], row_runs, summaries, fps)
+    doc = {"meta": {"invocation": invocation, "date": now, "wall_s": wall, "smoke": a.smoke, "env": env_text,
+                    "work": display_path(work), **{s: statuses.count(s) for s in
+                                                   ("ran", "reused", "skipped", "failed", "blocked")}},
+           "data": {"kind": d.kind, "sequences": display_path(d.seq_root), "train": d.train_videos,
+                    "eval": d.eval_videos, "unlabeled": display_path(d.unlabeled_root),
+                    "unlabeled_subdirs": d.unlabeled_subdirs, "frame_step": frame_step, "eval_lengths": d.eval_lengths,
+                    "eval_dataset": display_path(d.eval_root / f"{EVAL_DATASET}.json"), "notes": d.notes,
+                    "eao_interval": list(d.eao_interval), "eao_rule": d.eao_info},
+           "sizes": {**{key: getattr(a, key) for key in DEFAULTS}, "images": images, "clusters_k": k},
+           "invocations": invocations, "rows": numbers, "claims": check_claims(numbers),
+           "commands": [{"id": t.id, "stage": t.stage, **records[t.id]} for t in tasks]}
     report_dir = Path(a.report_dir) if a.report_dir else (out if a.smoke else REPO / "docs")
     md = atomic_write_text((report_dir if report_dir.is_absolute() else REPO / report_dir) / "results.md",
                            render_markdown(doc))
     js = write_json(work / "results.json", doc)
     log(f"wrote {display_path(md)} and {display_path(js)}")
     failed = statuses.count("failed") + statuses.count("blocked")
-    summary = {"rows": len(doc["rows"]), "wall_s": round(wall, 1), "failed": failed,
-               "auc": {rid: r["ope"]["success_auc"]["mean"] for rid, r in doc["rows"].items()},
-               "eao": {rid: r["reset"]["eao"]["mean"] for rid, r in doc["rows"].items()},
-               "claims": {c["id"]: c["verdict"] for c in doc["claims"]}, "report": str(md), "results": str(js)}
-    print(json.dumps(summary), flush=True)
+    print(json.dumps({"rows": len(numbers), "wall_s": round(wall, 1), "failed": failed,
+                      "auc": {rid: r["ope"]["success_auc"]["mean"] for rid, r in numbers.items()},
+                      "eao": {rid: r["reset"]["eao"]["mean"] for rid, r in numbers.items()},
+                      "claims": {c["id"]: c["verdict"] for c in doc["claims"]}, "report": str(md),
+                      "results": str(js)}), flush=True)
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

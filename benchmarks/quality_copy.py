@@ -54,7 +54,7 @@ def copy_train_sequence(src: Path, dst: Path, step: int) -> int:
     for gt in sorted(src.glob("groundtruth*.txt")):
         lines = [ln for ln in gt.read_text(encoding="utf-8").splitlines() if ln.strip()]
         if len(lines) != len(frames):
-            raise SystemExit(f"copy_data: {gt}: {len(lines)} lines for {len(frames)} frames in {folder}")
+            raise SystemExit(f"quality_copy.py: {gt}: {len(lines)} lines for {len(frames)} frames in {folder}")
         (dst / gt.name).write_text("\n".join(lines[::step]) + "\n", encoding="utf-8")
         size += (dst / gt.name).stat().st_size
     return size
@@ -68,7 +68,7 @@ def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
     for p in paths:
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
         if img is None:
-            raise SystemExit(f"copy_data: cannot read {p}")
+            raise SystemExit(f"quality_copy.py: cannot read {p}")
         h, w = img.shape[:2]
         scale = min(1.0, side / max(h, w))
         if scale < 1.0:
@@ -76,7 +76,7 @@ def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
         q = dst / p.relative_to(src).with_suffix(".jpg")
         q.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(q), img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)]):
-            raise SystemExit(f"copy_data: cannot write {q}")
+            raise SystemExit(f"quality_copy.py: cannot write {q}")
         size += q.stat().st_size
     return {"images": len(paths), "bytes": size}
 
@@ -96,7 +96,7 @@ def make_copy(src: Path, dst: Path, frame_step: int, side: int, quality: int, bu
             "bytes": total, "sequence_bytes": sizes}
     write_json(dst / COPY_FILE, info)
     if total > budget_mb * 2 ** 20:
-        raise SystemExit(f"copy_data: the copy holds {total / 2 ** 20:.1f} MiB, over --budget_mb {budget_mb}: "
+        raise SystemExit(f"quality_copy.py: the copy holds {total / 2 ** 20:.1f} MiB, over --budget_mb {budget_mb}: "
                          f"lower --unlabeled_side / --unlabeled_quality")
     return info
 
@@ -112,9 +112,9 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     src = find_shared(a.shared)
     if src is None:
-        raise SystemExit("copy_data: no shared data folder found (--shared)")
+        raise SystemExit("quality_copy.py: no shared data folder found (--shared)")
     if a.frame_step < 1 or a.unlabeled_side < 16 or not 1 <= a.unlabeled_quality <= 100:
-        raise SystemExit("copy_data: --frame_step >= 1, --unlabeled_side >= 16, 1 <= --unlabeled_quality <= 100")
+        raise SystemExit("quality_copy.py: --frame_step >= 1, --unlabeled_side >= 16, 1 <= --unlabeled_quality <= 100")
     info = make_copy(src, Path(a.dest), a.frame_step, a.unlabeled_side, a.unlabeled_quality, a.budget_mb)
     print(json.dumps({"dest": a.dest, "mib": round(info["bytes"] / 2 ** 20, 2),
                       "unlabeled_mib": round(info["unlabeled"]["bytes"] / 2 ** 20, 2)}))

@@ -192,44 +192,35 @@ def render_markdown(doc: dict) -> str:
     L += ["## Rows", ""] + table(["Row", "id", "Training", "Tracking", "Tracking runs"], [
         [r["label"], f"`{rid}`", r["training"], r["tracking"], ", ".join(f"`{x}`" for x in r["runs"])]
         for rid, r in rows.items()])
-    L += ["The ablation rows follow the paper's Table 3 and are all tracked the same way (no template update, no "
-          "fine-tuning), so their differences come from training alone. \"SS + AC + AM\" is the stage-1 model of the "
-          "full method (experiments/study/ss_ac_am.yaml), so it is trained once per seed. \"all\" is the S2SiamFC "
-          "model of the first seed (experiments/study/s2siamfc.yaml, the same settings as "
-          "experiments/s2siamfc/config.yaml); stage-2 runs start from scratch. Every config of the study is in "
-          "experiments/study/ (the supervised one: experiments/s2siamfc/siamfc_supervised.yaml). KCF is OpenCV's "
-          "TrackerKCF with its detection gate off (TRACK.OPENCV.KCF_DETECT_THRESH 0.0 = the published KCF, always "
-          "updating): with OpenCV's default gate of 0.5 it stops updating whenever the peak is low and keeps its last "
-          "box (pysot_ss/tracker/opencv.py).", ""]
+    L += ["Ablation rows (the paper's Table 3) are tracked alike, so they differ by training alone; \"SS + AC + AM\" "
+          "is the full method's stage-1 model and \"all\" its S2SiamFC model of the first seed (configs: "
+          "experiments/study/, the supervised one experiments/s2siamfc/siamfc_supervised.yaml). KCF runs with "
+          "OpenCV's detection gate off (the published KCF; with the default gate of 0.5 it stops updating).", ""]
 
     info, images = d["eao_rule"], s["images"]
-    copies = [i for i in doc["invocations"] if i.get("copy")]
+    overrides = " ".join(f"{key} {s[name]}" for key, name in (
+        ("TRACK.FINETUNE.ITERS", "finetune_iters"), ("TRACK.FINETUNE.BATCH_SIZE", "finetune_batch"),
+        ("TRACK.SCALE_NUM", "scale_num"), ("CLUSTER.IMAGE_SIZE", "cluster_image_size"),
+        ("TRACK.NUM_THREADS", "threads")) if s[name] > 0)
     L += ["## Data, protocols, sizes", "",
-          f"* Data: **{d['kind']}**; sequences `{d['sequences']}` (" + (
-              "read in place, nothing copied" if not copies else "read in place here; " +
-              ", ".join(sorted({i["machine"] for i in copies})) + " read a size-capped copy, see below") + ").",
-          f"* Train split (training only): {', '.join(d['train'])}. Self-supervised runs use every "
-          f"{d['frame_step']}-th frame of their `img/` folders as unlabeled images ({images['train']} images); the "
-          "supervised baseline uses the same frames with their boxes (SiamFC pairs up to 100 frames apart).",
-          f"* Row 2b adds `{d['unlabeled']}`" + (f" (sub-folders {', '.join(d['unlabeled_subdirs'])})"
-                                                  if d["unlabeled_subdirs"] else "") +
-          f": {images['more']} images in all, sampled in proportion to their number; the same number of pairs.",
+          f"* Data: **{d['kind']}**, `{d['sequences']}`. Train split (training only): {', '.join(d['train'])}, every "
+          f"{d['frame_step']}-th frame ({images['train']} images; the supervised row uses the same frames with their "
+          f"boxes). Row 2b adds `{d['unlabeled']}`" + (f" ({', '.join(d['unlabeled_subdirs'])})" if
+                                                        d["unlabeled_subdirs"] else "") + f": {images['more']} images.",
           "* Eval split: " + ", ".join(f"{v} ({d['eval_lengths'][v]} frames)" for v in d["eval"]) +
           f"; description `{d['eval_dataset']}`.",
-          "* K-means clusters for hard negatives: K = round(images / 39) (the paper's 3862 snippets / 100), at least "
-          "2: K = " + (", ".join(f"{k} ({kind})" for kind, k in s["clusters_k"].items()) or "-") + "."]
-    L += [f"* On {i['machine']}: {note}." for i in copies for note in i["data_notes"] if "size-capped copy" in note]
-    L += ["* One-pass (OPE): initialised on the first frame's box, never reset. Reset (VOT baseline): re-initialised "
-          "5 frames after a failure (zero overlap); pysot's Accuracy, Robustness, Lost Number, EAO.",
-          f"* EAO interval **[{lo}, {hi}]**, derived like VOT derives its intervals: a Gaussian kernel density "
-          f"estimate of the eval sequence lengths {info['lengths']} (Silverman bandwidth {info['bandwidth']} frames) "
-          f"and the range around its mode ({info['mode']}) that holds half of the probability mass ({info['mass']}). "
-          "VOT2018 uses [100, 356] for its 60 sequences of 41-1500 frames.",
+          "* Hard negatives: K-means with K = round(images / 39) (the paper's 3862 snippets / 100), at least 2: " +
+          ", ".join(f"{k} ({kind})" for kind, k in s["clusters_k"].items()) + "."]
+    L += [f"* On {i['machine']}: {note}." for i in doc["invocations"] if i["copy"] for note in i["data_notes"]
+          if "size-capped copy" in note]
+    L += ["* One-pass: initialised on the first frame, never reset. Reset (VOT baseline): re-initialised 5 frames "
+          f"after a failure. EAO interval **[{lo}, {hi}]**, derived as VOT does: a Gaussian kernel density estimate "
+          f"of the eval lengths {info['lengths']} (Silverman bandwidth {info['bandwidth']}) and the range around its "
+          f"mode ({info['mode']}) holding half of the mass ({info['mass']}); VOT2018 uses [100, 356].",
           f"* Every training run: {s['epochs']} epoch(s) x {s['pairs_per_epoch']} pairs, batch {s['batch_size']} "
-          f"({s['steps_per_run']} steps), SGD 1e-2 -> 1e-5 (exponential over the epochs), {s['workers']} loader "
-          "worker(s). The paper: 50 epochs x 3862 pairs (24,138 steps of 8).",
-          f"* Seeds {', '.join(map(str, s['seeds']))} for the seeded rows; single-seed rows use seed {s['seeds'][0]}. "
-          f"Overrides of the configs' tracking/clustering settings: {s['overrides'] or 'none'}.", ""]
+          f"({s['epochs'] * (s['pairs_per_epoch'] // s['batch_size'])} steps), {s['workers']} loader worker(s) (the "
+          f"paper: 50 x 3862 pairs, 24,138 steps). Seeds 0..{s['seeds'] - 1} for the seeded rows, seed 0 for the "
+          f"others. Overrides of the configs: {overrides or 'none'}.", ""]
 
     L += ["## Hardware", ""]
     for inv in doc["invocations"]:
