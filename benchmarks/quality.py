@@ -76,7 +76,8 @@ ROWS = [
     ("abl_ss", "SS", "ablation", False, "single-image pairs, plain loss", "no update"),
     ("abl_ss_ac", "SS + AC", "ablation", False, "+ anti-clutter weighting", "no update"),
     ("abl_ss_ac_hn", "SS + AC + HN", "ablation", False, "+ K-means hard negatives (stage-1 clusters)", "no update"),
-    ("abl_ss_ac_am", "SS + AC + AM", "ablation", False, "+ 2 adversarial masks (= the stage-1 model of the full method)",
+    ("abl_ss_ac_am", "SS + AC + AM", "ablation", False,
+     "+ 2 adversarial masks (= the stage-1 model of the full method)",
      "no update"),
     ("abl_all", "all (SS + AC + AM + HN)", "ablation", False, "the full method (= S2SiamFC, first seed)", "no update"),
     ("kcf", "OpenCV KCF", "baseline", False, "-", "opencv_kcf, KCF_DETECT_THRESH 0 (classic KCF)"),
@@ -354,7 +355,8 @@ def plan_tasks(rows: Sequence[str], work: Path, d: StudyData, a, k: Dict[str, in
             tracked = add(Task(f"track_{run}_{protocol}", args, [f"train_{train_run}"] if train_run else [],
                                lambda files=files: all(f.is_file() for f in files), f"{run}/{protocol}"))
             add(Task(f"eval_{run}_{protocol}", ["tools/eval.py", "-p", display_path(results), "-d", EVAL_DATASET,
-                                                *common[2:], "--format", "json", "--show_video_level"], [tracked], run=f"{run}/{protocol}"))
+                                                *common[2:], "--format", "json", "--show_video_level"],
+                     [tracked], run=f"{run}/{protocol}"))
 
     def model_row(row: str, seed: int, train_run: str, update=False, finetune=False, run=None) -> None:
         opts = ["TRACK.LINEAR_UPDATE", str(update), "TRACK.FINETUNE.ENABLED", str(finetune)]
@@ -489,7 +491,7 @@ def after_run(t: Task, work: Path) -> dict:
     (``<work>/eval/<run>_<protocol>.json``)."""
     logs = work / "logs"
     if t.stage == "track":
-        text = "".join((logs / f"{t.id}{ext}").read_text(encoding="utf-8", errors="replace") for ext in (".out", ".err"))
+        text = "".join((logs / f"{t.id}.{ext}").read_text(encoding="utf-8", errors="replace") for ext in ("out", "err"))
         fps = FPS.findall(text)
         return {"fps": float(fps[-1])} if fps else {}
     if t.stage == "eval":

@@ -1,5 +1,5 @@
-"""A size-capped copy of the shared study data, for a machine the shared folder does not reach (the GPU machine
-of DEVELOPERS.md, whose whole working tree must stay under 64 MiB)::
+"""A size-capped copy of the shared study data, for a machine the shared folder does not reach (say, a GPU machine
+whose whole working tree must stay under 64 MiB)::
 
     python benchmarks/quality_copy.py .devdata/data --frame_step 5 --unlabeled_side 320
 

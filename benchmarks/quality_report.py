@@ -230,9 +230,10 @@ def render_markdown(doc: dict) -> str:
               f"torch threads per command: {h['threads']}, {h['jobs']} command(s) at a time; Python {h['python']}, "
               f"torch {h['torch']}, OpenCV {h['opencv']}, numpy {h['numpy']}" +
               ("; data: a size-capped copy" if inv.get("copy") else "") + f".  \n  `{inv['invocation']}`"]
-    L += ["", "## Commands", "", f"Run from the repository root, in this order, with {m['env'] or 'no extra environment'}"
-          ". Status: *ran* this time, *reused* (outputs existed), *skipped* (outputs absent but not needed: everything "
-          "after it was done), *failed*, *blocked* (a dependency failed); wall seconds where and when it last ran.", ""]
+    L += ["", "## Commands", "", "Run from the repository root, in this order, with "
+          f"{m['env'] or 'no extra environment'}. Status: *ran* this time, *reused* (outputs existed), *skipped* "
+          "(outputs absent but not needed: everything after it was done), *failed*, *blocked* (a dependency "
+          "failed); wall seconds where and when it last ran.", ""]
     for c in doc["commands"]:
         where = "".join(f", {x}" for x in (c.get("wall_s") and f"{c['wall_s']:.1f} s", c.get("machine")) if x)
         L.append(f"* `{c['id']}` ({c['status']}{where}): `{c['command']}`")

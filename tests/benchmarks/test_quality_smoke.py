@@ -17,8 +17,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.quality import ROWS, StudyError, Task, data_opts, needed_tasks, run_tasks, shared_data as study_data  # noqa: E402
-from benchmarks.quality import eao_interval_from_lengths  # noqa: E402
+from benchmarks.quality import ROWS, StudyError, Task, data_opts, eao_interval_from_lengths, needed_tasks  # noqa: E402
+from benchmarks.quality import run_tasks, shared_data as study_data  # noqa: E402
 from benchmarks.quality_copy import make_copy  # noqa: E402
 from benchmarks.quality_report import aggregate, check_claims  # noqa: E402
 
