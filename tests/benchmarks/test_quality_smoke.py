@@ -133,7 +133,7 @@ def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path,
 def test_quality_smoke_produces_every_row(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"), "--smoke", "--out", str(tmp_path)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=480)
     assert proc.returncode == 0, proc.stderr[-4000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["rows"] == len(ROW_IDS) and summary["failed"] == 0
