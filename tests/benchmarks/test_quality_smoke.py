@@ -2,7 +2,7 @@
 (EAO interval rule, seed aggregation, claims check) on hand-worked numbers.
 
 The smoke run uses ../shared/data when present and the synthetic benchmark otherwise; it writes only under tmp_path
-(never docs/). One command at a time would take longer: the script itself runs 2 at a time, 1 torch thread each.
+(never docs/). --smoke runs 2 commands at a time, 1 torch thread each.
 """
 import json
 import math
@@ -17,12 +17,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.quality.data import eao_interval_from_lengths  # noqa: E402
-from benchmarks.quality.plan import ROWS  # noqa: E402
-from benchmarks.quality.report import aggregate, check_claims  # noqa: E402
-from benchmarks.quality.runner import SubprocessLauncher, Task, TaskState, needed_tasks, run_tasks  # noqa: E402
+from benchmarks.quality import ROWS, StudyError, Task, data_opts, eao_interval_from_lengths, needed_tasks  # noqa: E402
+from benchmarks.quality import run_tasks, shared_data as study_data  # noqa: E402
+from benchmarks.quality_copy import make_copy  # noqa: E402
+from benchmarks.quality_report import aggregate, check_claims  # noqa: E402
 
-ROW_IDS = [r.id for r in ROWS]
+ROW_IDS = [r[0] for r in ROWS]
 
 
 # ------------------------------------------------------------------------------------------------ pure pieces
@@ -74,41 +74,38 @@ def test_claims_check_ratio_and_noise():
 
 def test_runner_blocks_dependents_of_a_failure_and_reuses_finished_tasks(tmp_path):
     marker = tmp_path / "made.txt"
-    tasks = [Task("ok", "x", ["-c", f"open({str(marker)!r}, 'w').write('1'); print('hello')"]),
-             Task("bad", "x", ["-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"]),
-             Task("after_bad", "x", ["-c", "pass"], deps=["bad"]),
-             Task("after_ok", "x", ["-c", "pass"], deps=["ok"], done=marker.is_file)]
-    state = TaskState(tmp_path / "tasks.json")
-    res = run_tasks(tasks, SubprocessLauncher(), 2, tmp_path / "logs", state, log=lambda m: None)
-    assert {k: r.status for k, r in res.items()} == {"ok": "ran", "bad": "failed", "after_bad": "blocked",
-                                                      "after_ok": "reused"}
-    assert res["ok"].stdout.strip() == "hello" and res["bad"].returncode == 3 and "boom" in res["bad"].stderr
-    assert res["ok"].cpu_s is not None and shlex.split(res["ok"].command)[1:] == tasks[0].args  # recorded exactly
-    assert json.loads((tmp_path / "tasks.json").read_text())["bad"]["returncode"] == 3
+    tasks = [Task("ok", ["-c", f"open({str(marker)!r}, 'w').write('1'); print('hello')"]),
+             Task("bad", ["-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"]),
+             Task("after_bad", ["-c", "pass"], deps=["bad"]),
+             Task("after_ok", ["-c", "pass"], deps=["ok"], done=marker.is_file)]
+    res = run_tasks(tasks, 2, tmp_path, "here")
+    assert {k: r["status"] for k, r in res.items()} == {"ok": "ran", "bad": "failed", "after_bad": "blocked",
+                                                         "after_ok": "reused"}
+    assert (tmp_path / "logs" / "ok.out").read_text().strip() == "hello" and res["bad"]["returncode"] == 3
+    assert "boom" in (tmp_path / "logs" / "bad.err").read_text()
+    assert shlex.split(res["ok"]["command"])[1:] == tasks[0].args  # recorded exactly
+    state = json.loads((tmp_path / "tasks.json").read_text())
+    assert state["bad"]["returncode"] == 3 and state["ok"]["machine"] == "here" and "after_ok" not in state
 
 
 def test_runner_skips_a_missing_input_whose_dependents_are_all_done(tmp_path):
     """Results brought back without their checkpoint: the training is not redone, the scoring still runs."""
     have = tmp_path / "results.txt"
     have.write_text("x")
-    tasks = [Task("train_a", "train", ["-c", "raise SystemExit(5)"], done=lambda: False),
-             Task("track_a", "track", ["-c", "raise SystemExit(6)"], deps=["train_a"], done=have.is_file),
-             Task("eval_a", "eval", ["-c", "print('scored')"], deps=["track_a"]),
-             Task("train_b", "train", ["-c", "print('trained')"], done=lambda: False),
-             Task("track_b", "track", ["-c", "pass"], deps=["train_b"], done=lambda: False)]
-    assert needed_tasks(tasks) == {"track_a", "eval_a", "train_b", "track_b"}  # outputs that must exist
-    res = run_tasks(tasks, SubprocessLauncher(), 2, tmp_path / "logs", TaskState(tmp_path / "t.json"),
-                    log=lambda m: None)
-    assert {k: r.status for k, r in res.items()} == {"train_a": "skipped", "track_a": "reused", "eval_a": "ran",
-                                                      "train_b": "ran", "track_b": "ran"}
-    assert json.loads((tmp_path / "t.json").read_text())["eval_a"]["machine"]  # where each command ran
+    (tmp_path / "tasks.json").write_text(json.dumps({"train_a": {"wall_s": 12.5, "machine": "gpu box"}}))
+    tasks = [Task("train_a", ["-c", "raise SystemExit(5)"]),
+             Task("other_a", ["-c", "raise SystemExit(6)"], deps=["train_a"], done=have.is_file),
+             Task("score_a", ["-c", "print('scored')"], deps=["other_a"]),
+             Task("train_b", ["-c", "print('trained')"]),
+             Task("other_b", ["-c", "pass"], deps=["train_b"])]
+    assert needed_tasks(tasks) == {"other_a", "score_a", "train_b", "other_b"}  # outputs that must exist
+    res = run_tasks(tasks, 1, tmp_path, "here")
+    assert {k: r["status"] for k, r in res.items()} == {"train_a": "skipped", "other_a": "reused", "score_a": "ran",
+                                                         "train_b": "ran", "other_b": "ran"}
+    assert res["train_a"]["wall_s"] == 12.5 and res["train_a"]["machine"] == "gpu box"  # as recorded where it ran
 
 
 def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path, shared_data):
-    from benchmarks.quality.copy_data import make_copy
-    from benchmarks.quality.data import shared_data as study_data
-    from benchmarks.quality.plan import Builder, Sizes
-
     info = make_copy(shared_data, tmp_path / "copy", frame_step=5, side=64, quality=50, budget_mb=200)
     seq = tmp_path / "copy" / "sequences"
     for name in ("Girl/img/0001.jpg", "bag/groundtruth.txt", "Girl/groundtruth_rect.txt"):  # eval: byte-identical
@@ -122,15 +119,13 @@ def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path,
 
     d = study_data(tmp_path / "copy", 5, smoke=False)
     assert d.thinned == 5 and d.source_step == 1 and any("size-capped copy" in n for n in d.notes)
-    b = Builder(tmp_path / "work", d, Sizes(1, 8, 8, 0, [0], "cpu"), {})
-    sup = b.data_opts("supervised")
+    sup = data_opts(d, "supervised")
     # FRAME_RANGE 100 real frames = 20 steps of 5 on the pre-thinned folders: the same pairs as on the original
     assert sup[sup.index("DATASET.LABELLED.FRAME_STEP") + 1] == "1"
     assert sup[sup.index("SAMPLER.FRAME_RANGE") + 1] == "20"
-    original = Builder(tmp_path / "work", study_data(shared_data, 5, smoke=False), Sizes(1, 8, 8, 0, [0], "cpu"), {})
-    opts = original.data_opts("supervised")
+    opts = data_opts(study_data(shared_data, 5, smoke=False), "supervised")
     assert opts[opts.index("DATASET.LABELLED.FRAME_STEP") + 1] == "5" and "SAMPLER.FRAME_RANGE" not in opts
-    with pytest.raises(SystemExit, match="multiple of 5"):
+    with pytest.raises(StudyError, match="multiple of 5"):
         study_data(tmp_path / "copy", 3, smoke=False)
 
 
@@ -138,7 +133,7 @@ def test_copy_data_keeps_eval_exact_thins_train_and_the_study_reads_it(tmp_path,
 def test_quality_smoke_produces_every_row(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"), "--smoke", "--out", str(tmp_path)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=480)
     assert proc.returncode == 0, proc.stderr[-4000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["rows"] == len(ROW_IDS) and summary["failed"] == 0
@@ -146,9 +141,9 @@ def test_quality_smoke_produces_every_row(tmp_path):
         assert set(summary[metric]) == set(ROW_IDS)
         assert all(isinstance(v, float) for v in summary[metric].values()), summary[metric]
 
-    # the report lands in --out, not in docs/
-    assert Path(summary["report"]).parent == tmp_path and Path(summary["results"]).parent == tmp_path
-    doc = json.loads((tmp_path / "results.json").read_text())
+    # the report lands in --out, not in docs/; the raw numbers in the work folder
+    assert Path(summary["report"]).parent == tmp_path and Path(summary["results"]).parent.parent == tmp_path
+    doc = json.loads(Path(summary["results"]).read_text())
     assert list(doc["rows"]) == ROW_IDS
     for rid, row in doc["rows"].items():
         # (Accuracy may be undefined in a 20-frame smoke run: AR skips 10 frames after every (re)start)
@@ -166,8 +161,18 @@ def test_quality_smoke_produces_every_row(tmp_path):
     reset = md.split("## Reset protocol")[1].split("## Paper claims check")[0]
     for row in ROWS:  # columns: | Row | Seeds | AUC | Prec@20 | fps |  and  | Row | Seeds | Acc | Rob | Lost | EAO |
         for table, columns in ((ope, (3, 4)), (reset, (4, 5, 6))):
-            line = next((ln for ln in table.splitlines() if ln.startswith(f"| {row.label} |")), None)
-            assert line is not None, row.label
+            line = next((ln for ln in table.splitlines() if ln.startswith(f"| {row[1]} |")), None)
+            assert line is not None, row[1]
             cells = line.split("|")
             assert all("n/a" not in cells[i] for i in columns), line
     assert "## Paper claims check" in md and "## Commands" in md and "Smoke run" in md
+
+    # a re-run reuses every checkpoint and tracking result and only re-scores them
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"), "--smoke", "--out", str(tmp_path),
+                           "--rows", "abl_ss,kcf"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    doc = json.loads(Path(json.loads(proc.stdout.strip().splitlines()[-1])["results"]).read_text())
+    assert {c["id"]: c["status"] for c in doc["commands"] if c["stage"] != "eval"} == {
+        "track_kcf_ope": "reused", "track_kcf_reset": "reused", "train_ss_s0": "reused",
+        "track_abl_ss_s0_ope": "reused", "track_abl_ss_s0_reset": "reused"}
+    assert list(doc["rows"]) == ["abl_ss", "kcf"] and doc["rows"]["kcf"]["ope"]["success_auc"]["mean"] is not None

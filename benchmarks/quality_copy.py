@@ -1,7 +1,7 @@
-"""A size-capped copy of the shared study data, for a machine the shared folder does not reach (the GPU machine
-of DEVELOPERS.md, whose whole working tree must stay under 64 MiB)::
+"""A size-capped copy of the shared study data, for a machine the shared folder does not reach (say, a GPU machine
+whose whole working tree must stay under 64 MiB)::
 
-    python -m benchmarks.quality.copy_data .devdata/data --frame_step 5 --unlabeled_side 320
+    python benchmarks/quality_copy.py .devdata/data --frame_step 5 --unlabeled_side 320
 
 What the copy holds, and how it differs from ``../shared/data``:
 
@@ -23,23 +23,19 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import List
 
 import cv2
 
-from benchmarks.quality.common import atomic_write_json, display_path
-from benchmarks.quality.data import COPY_FILE, EVAL_SEQUENCES, TRAIN_SEQUENCES, find_shared
-from pysot_ss.datasets.sources.base import list_images
-from pysot_ss.datasets.sources.labelled import frame_folder
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: this checkout's packages
 
-
-def _gt_files(seq: Path) -> List[Path]:
-    return sorted(p for p in seq.iterdir() if p.is_file() and p.name.startswith("groundtruth") and p.suffix == ".txt")
+from benchmarks.quality import COPY_FILE, EVAL_SEQUENCES, TRAIN_SEQUENCES, display_path, find_shared  # noqa: E402
+from benchmarks.quality import write_json  # noqa: E402
+from pysot_ss.datasets.sources.base import list_images  # noqa: E402
+from pysot_ss.datasets.sources.labelled import frame_folder  # noqa: E402
 
 
 def copy_eval_sequence(src: Path, dst: Path) -> int:
-    if dst.exists():
-        shutil.rmtree(dst)
+    shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst)
     return sum(p.stat().st_size for p in dst.rglob("*") if p.is_file())
 
@@ -47,8 +43,7 @@ def copy_eval_sequence(src: Path, dst: Path) -> int:
 def copy_train_sequence(src: Path, dst: Path, step: int) -> int:
     """Every `step`-th frame (name order) and the matching ground-truth lines of every groundtruth*.txt."""
     folder, frames = frame_folder(src)  # the frames, in the order, that the study's readers use
-    if dst.exists():
-        shutil.rmtree(dst)
+    shutil.rmtree(dst, ignore_errors=True)
     out = dst / folder.relative_to(src) if folder != src else dst
     out.mkdir(parents=True)
     size = 0
@@ -56,25 +51,24 @@ def copy_train_sequence(src: Path, dst: Path, step: int) -> int:
         target = out / f"{i + 1:04d}{Path(name).suffix}"
         shutil.copy2(folder / name, target)
         size += target.stat().st_size
-    for gt in _gt_files(src):
+    for gt in sorted(src.glob("groundtruth*.txt")):
         lines = [ln for ln in gt.read_text(encoding="utf-8").splitlines() if ln.strip()]
         if len(lines) != len(frames):
-            raise SystemExit(f"copy_data: {gt}: {len(lines)} lines for {len(frames)} frames in {folder}")
+            raise SystemExit(f"quality_copy.py: {gt}: {len(lines)} lines for {len(frames)} frames in {folder}")
         (dst / gt.name).write_text("\n".join(lines[::step]) + "\n", encoding="utf-8")
         size += (dst / gt.name).stat().st_size
     return size
 
 
 def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
-    if dst.exists():
-        shutil.rmtree(dst)
+    shutil.rmtree(dst, ignore_errors=True)
     # exactly the images the unlabeled image_folder reader lists
     paths = [Path(folder) / name for folder, names in list_images(src).items() for name in names]
     size = 0
     for p in paths:
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
         if img is None:
-            raise SystemExit(f"copy_data: cannot read {p}")
+            raise SystemExit(f"quality_copy.py: cannot read {p}")
         h, w = img.shape[:2]
         scale = min(1.0, side / max(h, w))
         if scale < 1.0:
@@ -82,7 +76,7 @@ def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
         q = dst / p.relative_to(src).with_suffix(".jpg")
         q.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(q), img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)]):
-            raise SystemExit(f"copy_data: cannot write {q}")
+            raise SystemExit(f"quality_copy.py: cannot write {q}")
         size += q.stat().st_size
     return {"images": len(paths), "bytes": size}
 
@@ -100,15 +94,15 @@ def make_copy(src: Path, dst: Path, frame_step: int, side: int, quality: int, bu
             "eval": "byte-identical copies", "train": f"every {frame_step}th frame (byte-identical) + its GT lines",
             "unlabeled": {"max_side": side, "jpeg_quality": quality, **unl},
             "bytes": total, "sequence_bytes": sizes}
-    atomic_write_json(dst / COPY_FILE, info)
+    write_json(dst / COPY_FILE, info)
     if total > budget_mb * 2 ** 20:
-        raise SystemExit(f"copy_data: the copy holds {total / 2 ** 20:.1f} MiB, over --budget_mb {budget_mb}: "
+        raise SystemExit(f"quality_copy.py: the copy holds {total / 2 ** 20:.1f} MiB, over --budget_mb {budget_mb}: "
                          f"lower --unlabeled_side / --unlabeled_quality")
     return info
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.quality.copy_data", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="benchmarks/quality_copy.py", description=__doc__.split("\n\n")[0])
     p.add_argument("dest", help="folder to write (replaced sequence by sequence)")
     p.add_argument("--shared", default=None, help="source shared data folder (default ../shared/data)")
     p.add_argument("--frame_step", type=int, default=5, help="train frames kept: every k-th (5, the study's)")
@@ -118,9 +112,9 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     src = find_shared(a.shared)
     if src is None:
-        raise SystemExit("copy_data: no shared data folder found (--shared)")
+        raise SystemExit("quality_copy.py: no shared data folder found (--shared)")
     if a.frame_step < 1 or a.unlabeled_side < 16 or not 1 <= a.unlabeled_quality <= 100:
-        raise SystemExit("copy_data: --frame_step >= 1, --unlabeled_side >= 16, 1 <= --unlabeled_quality <= 100")
+        raise SystemExit("quality_copy.py: --frame_step >= 1, --unlabeled_side >= 16, 1 <= --unlabeled_quality <= 100")
     info = make_copy(src, Path(a.dest), a.frame_step, a.unlabeled_side, a.unlabeled_quality, a.budget_mb)
     print(json.dumps({"dest": a.dest, "mib": round(info["bytes"] / 2 ** 20, 2),
                       "unlabeled_mib": round(info["unlabeled"]["bytes"] / 2 ** 20, 2)}))
