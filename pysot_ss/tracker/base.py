@@ -11,7 +11,6 @@ import torch
 import torch.nn as nn
 
 from pysot_ss.core.distributed import resolve_device  # noqa: F401  (one DEVICE rule; trackers import it here)
-from pysot_ss.utils.scale_search import check_box  # noqa: F401  (torch-free, shared with the ONNX engine)
 
 
 class BaseTracker:
