@@ -105,7 +105,7 @@ def frame_gflops(tracker) -> float:
     """GFLOPs of one tracked frame of a SiamFC tracker (torch or ONNX engine, after init): the scales' search
     forward + the correlation, plus the template update's exemplar forward (UPDATE_SOURCE 'crop') spread over
     UPDATE_EVERY frames. torch models are counted by torch's FlopCounterMode, ONNX files from their graph."""
-    t = tracker.full_cfg.TRACK
+    t = tracker.cfg.TRACK
     n, s, e = int(t.SCALE_NUM), int(t.INSTANCE_SIZE), int(t.EXEMPLAR_SIZE)
     model = getattr(tracker, "model", None)
     if model is not None:
@@ -119,7 +119,7 @@ def frame_gflops(tracker) -> float:
         search = onnx_gflops(tracker.onnx_path, {name: [n, 3, s, s]})
         exemplar = onnx_gflops(tracker.onnx_path, {name: [1, 3, e, e]})
     _, c, h, w = tracker.zf.shape
-    out = (s - e) // int(tracker.stride) + 1
+    out = (s - e) // int(tracker.hp.stride) + 1
     corr = 2 * n * c * h * w * out * out / 1e9
     update = exemplar / int(t.UPDATE_EVERY) if t.LINEAR_UPDATE and str(t.UPDATE_SOURCE) == "crop" else 0.0
     return search + corr + update

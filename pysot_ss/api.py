@@ -108,7 +108,7 @@ class Tracker:
         out = self.tracker.track(image)
         return TrackResult(out["bbox"], out.get("best_score", 0.0))
 
-    def __getattr__(self, name):  # full_cfg, device, model, ... of the wrapped tracker
+    def __getattr__(self, name):  # cfg, device, model, ... of the wrapped tracker
         if name == "tracker":  # not set yet (e.g. during unpickling): no recursion
             raise AttributeError(name)
         return getattr(self.tracker, name)

@@ -21,8 +21,8 @@ import numpy as np
 
 from toolkit.utils.atomic import atomic_output, publish, temp_beside
 from toolkit.utils.errors import ToolkitError
+from toolkit.utils.images import IMAGE_EXTS, is_image
 
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 class DemoError(ToolkitError):
@@ -45,7 +45,7 @@ class FrameSource:
                 raise DemoError(f"camera {self.spec}: cannot be opened")
             self.kind = "camera"
         elif p.is_dir():
-            self._files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+            self._files = sorted(f for f in p.iterdir() if is_image(f.name))
             if not self._files:
                 raise DemoError(f"{p}: folder holds no images ({', '.join(IMAGE_EXTS)})")
             self.kind = "folder"

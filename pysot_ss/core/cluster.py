@@ -15,7 +15,6 @@ anyway. The result is deterministic for a given snapshot, data and seed.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
@@ -26,7 +25,7 @@ import cv2
 import numpy as np
 import torch
 
-from toolkit.utils.atomic import atomic_write_text
+from toolkit.utils.atomic import atomic_write_json
 
 log = logging.getLogger("pysot_ss.cluster")
 
@@ -110,7 +109,7 @@ def kmeans(features: np.ndarray, k: int, seed: int, n_init: int = 10,
 
 def write_clusters(obj: Dict, path) -> Path:
     """JSON, atomically (temp file in the same folder + os.replace)."""
-    return atomic_write_text(path, json.dumps(obj))
+    return atomic_write_json(path, obj)
 
 
 def model_config(cfg, snapshot):

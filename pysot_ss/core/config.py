@@ -176,7 +176,8 @@ _C.TRACK.TYPE = "siamfc"          # registered tracker
 _C.TRACK.EXEMPLAR_SIZE = 127      # template crop size
 _C.TRACK.INSTANCE_SIZE = 255      # search crop size
 _C.TRACK.CONTEXT_AMOUNT = 0.5     # context margin around the target
-_C.TRACK.TOTAL_STRIDE = 8         # network stride
+_C.TRACK.TOTAL_STRIDE = 8         # ignored (deprecated): the stride is the backbone's (model.stride, or the ONNX
+                                  # file's metadata); kept so that configs stored in older snapshots still load
 _C.TRACK.SCALE_NUM = 3            # number of search scales
 _C.TRACK.SCALE_STEP = 1.0375      # ratio between adjacent scales
 _C.TRACK.SCALE_PENALTY = 0.9745   # multiplies the response of non-centre scales

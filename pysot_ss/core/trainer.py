@@ -36,6 +36,7 @@ from pysot_ss.losses import Objective
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger
+from pysot_ss.utils.optim import make_optimizer
 
 BATCH_KEYS = ("template", "search", "offset", "negative", "mean_color")
 _CKPT_RE = re.compile(r"^checkpoint_e(\d+)\.pth$")
@@ -93,12 +94,8 @@ def lr_gamma(base_lr: float, end_lr: float, epochs: int) -> float:
 def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
     t = cfg.TRAIN
     params = [p for p in model.parameters() if p.requires_grad]
-    kind = t.OPTIMIZER.lower()
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY)
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=t.BASE_LR, weight_decay=t.WEIGHT_DECAY)
-    raise ValueError(f"TRAIN.OPTIMIZER must be 'sgd' or 'adam', got {t.OPTIMIZER!r}")
+    return make_optimizer(t.OPTIMIZER, params, t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY,
+                          key="TRAIN.OPTIMIZER")
 
 
 def load_backbone(backbone: nn.Module, path) -> int:

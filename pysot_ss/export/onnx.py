@@ -4,7 +4,8 @@ The graph is ``crops (N, 3, H, W) float32, BGR 0..255 -> features (N, C, h, w)``
 preprocessing (channel order, normalisation) followed by the backbone, with BatchNorm folded (eval statistics).
 Batch and spatial sizes are dynamic, so one graph serves the template (1 x 127) and the search branch
 (scales x 255). The correlation head is tiny; its parameters and type go into the model's metadata
-(``pysot_ss.head``, JSON) together with the full config (``pysot_ss.config``, YAML), so the ONNX file alone
+(``pysot_ss.head``, JSON) together with the backbone's total stride (``pysot_ss.stride``; files written before it
+existed are read as stride 8) and the full config (``pysot_ss.config``, YAML), so the ONNX file alone
 defines the tracker.
 
 Uses ``torch.onnx.export(..., dynamo=False)`` (the TorchScript exporter): the dynamo exporter needs onnxscript,
@@ -73,8 +74,8 @@ def export_onnx(model: nn.Module, cfg, out_path, opset: int = OPSET) -> Path:
                               opset_version=opset, dynamo=False)
         m = onnx.load(tmp)
         onnx.checker.check_model(m)
-        meta = {"pysot_ss.head": json.dumps(head), "pysot_ss.config": cfg.dump(),
-                "pysot_ss.format": "1"}
+        meta = {"pysot_ss.head": json.dumps(head), "pysot_ss.stride": str(int(net.stride)),
+                "pysot_ss.config": cfg.dump(), "pysot_ss.format": "1"}
         for k, v in meta.items():
             p = m.metadata_props.add()
             p.key, p.value = k, v

@@ -1,8 +1,8 @@
 """SiamFC inference on ONNX Runtime, without torch: the ``siamfc_onnx`` tracker's engine.
 
-The same tracker as the fast path of :class:`pysot_ss.tracker.siamfc.SiamFCTracker`: the same crops (one
-``cv2.warpAffine`` each) and the same search over scales (:class:`pysot_ss.utils.scale_search.ScaleSearch`,
-shared code); only the network runs in ONNX Runtime (fp32, or int8 for a file quantized by tools/export_onnx.py
+The same tracker as the fast path of :class:`pysot_ss.tracker.siamfc.SiamFCTracker`, step for step: the same
+crops (one ``cv2.warpAffine`` each) and the same search over scales (the torch-free functions of
+pysot_ss/tracker/siamfc_math.py, shared code); only the network runs in ONNX Runtime (fp32, or int8 for a file quantized by tools/export_onnx.py
 --int8), and the correlation head in NumPy (one matrix product over the channels, then the template cells' shifted
 planes summed).
 
@@ -19,8 +19,11 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from yacs.config import CfgNode as CN
 
-from pysot_ss.utils.crop import crop_and_resize, ensure_bgr
-from pysot_ss.utils.scale_search import ScaleSearch, check_box
+from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, check_box, move,
+                                          search_sizes, template_from_search)
+from pysot_ss.utils.crop import crop_and_resize, ensure_bgr, mean_color
+
+STRIDE_BEFORE_METADATA = 8  # files exported before ``pysot_ss.stride`` existed: every backbone then had stride 8
 
 
 def _session(path, num_threads: int = 0):
@@ -72,26 +75,30 @@ def correlate(zf: np.ndarray, xf: np.ndarray, head: dict) -> np.ndarray:
     raise ValueError(f"unknown head type {head['type']!r}")
 
 
-class OnnxSiamFC(ScaleSearch):
-    """``init(img, (x, y, w, h))``, ``track(img) -> {'bbox': [x, y, w, h], 'best_score': float}``; the search
-    itself is :class:`pysot_ss.utils.scale_search.ScaleSearch`, the torch tracker's too."""
+class OnnxSiamFC:
+    """``init(img, (x, y, w, h))``, ``track(img) -> {'bbox': [x, y, w, h], 'best_score': float}``: the torch
+    tracker's fast path (pysot_ss/tracker/siamfc.py) with the network in ONNX Runtime and the head in NumPy; the
+    search itself is the shared functions of pysot_ss/tracker/siamfc_math.py. ``cfg`` is the full config."""
 
     name = "siamfc_onnx"
 
     def __init__(self, cfg: CN, onnx_path):
-        self.full_cfg = cfg
+        self.cfg = cfg
         t = cfg.TRACK
         if t.FINETUNE.ENABLED:
             raise ValueError("siamfc_onnx: TRACK.FINETUNE needs torch (gradients); run the torch 'siamfc' tracker")
-        self._setup_search(t)
         self.onnx_path = str(onnx_path)
         meta = read_metadata(self.onnx_path)
         if "pysot_ss.head" not in meta:
             raise ValueError(f"{onnx_path}: not exported by pysot-ss (no pysot_ss.head metadata)")
         self.head = json.loads(meta["pysot_ss.head"])
+        self.hp = SearchParams.from_track(t, stride=float(meta.get("pysot_ss.stride", STRIDE_BEFORE_METADATA)))
         self.session = _session(self.onnx_path, int(t.NUM_THREADS))
         self._blas = ThreadpoolController()
         self.input_name = self.session.get_inputs()[0].name
+        self._windows: Dict[int, np.ndarray] = {}  # upsampled response side -> Hann window
+        self.zf = None
+        self.frame = 0
 
     @classmethod
     def from_file(cls, onnx_path, opts=None) -> "OnnxSiamFC":
@@ -103,7 +110,43 @@ class OnnxSiamFC(ScaleSearch):
             cfg.merge_from_list(list(opts))
         return cls(cfg, onnx_path)
 
-    def _embed(self, img: np.ndarray, sizes, out_size: int, which: str = "x") -> np.ndarray:
+    def init(self, img: np.ndarray, bbox) -> None:
+        img = ensure_bgr(img)
+        x, y, w, h = check_box(bbox)
+        self.center, self.target_sz = box_center(x, y, w, h)
+        self.z_sz, self.x_sz = search_sizes(self.target_sz, self.hp)
+        self.avg_color = mean_color(img)
+        self.frame = 0
+        self.zf = self._embed(img, [self.z_sz], self.hp.exemplar_size)
+
+    def track(self, img: np.ndarray) -> Dict:
+        if self.zf is None:
+            raise RuntimeError("call init() before track()")
+        hp = self.hp
+        img = ensure_bgr(img)
+        xf = self._embed(img, self.x_sz * hp.scale_factors, hp.instance_size)
+        resp = self._responses(xf)
+        if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
+            return {"bbox": box_of(self.center, self.target_sz), "best_score": 0.0}
+        loc, sid, peaks, up = best_scale(resp, hp, self._windows)
+        self.center, self.target_sz = move(self.center, self.target_sz, self.x_sz, loc, sid, up, hp,
+                                           img.shape[1], img.shape[0])
+        self.z_sz, self.x_sz = search_sizes(self.target_sz, hp)
+        self.frame += 1
+        if hp.linear_update and self.frame % hp.update_every == 0:
+            self.update(img, xf, sid, loc, up)
+        score = float(peaks[sid])
+        return {"bbox": box_of(self.center, self.target_sz), "best_score": score if np.isfinite(score) else 0.0}
+
+    def update(self, img: np.ndarray, xf: np.ndarray, sid: int, loc: np.ndarray, up: int) -> None:
+        if self.hp.update_source == "search":
+            z_new = template_from_search(xf, sid, loc, up, self.zf.shape[-2:], self.hp.response_up)
+        else:
+            z_new = self._embed(img, [self.z_sz], self.hp.exemplar_size)
+        lam = np.float32(self.hp.update_rate)
+        self.zf = (1.0 - lam) * self.zf + lam * z_new
+
+    def _embed(self, img: np.ndarray, sizes, out_size: int) -> np.ndarray:
         buf = np.empty((len(sizes), out_size, out_size, 3), dtype=img.dtype)
         for i, s in enumerate(sizes):
             crop_and_resize(img, self.center, s, out_size, self.avg_color, out=buf[i])
@@ -115,13 +158,3 @@ class OnnxSiamFC(ScaleSearch):
         # OpenBLAS spreads it over its threads (the limit is lifted again on return)
         with self._blas.limit(limits=1, user_api="blas"):
             return correlate(self.zf, xf, self.head)
-
-    def _update_template(self, z_new: np.ndarray, rate: float) -> None:
-        lam = np.float32(rate)
-        self.zf = (1.0 - lam) * self.zf + lam * z_new
-
-    def init(self, img: np.ndarray, bbox) -> None:
-        img = ensure_bgr(img)
-        x, y, w, h = check_box(bbox)
-        self._start(img, x, y, w, h)
-        self.zf = self._embed(img, [self.z_sz], self.exemplar_size, "z")

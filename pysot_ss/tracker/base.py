@@ -3,7 +3,6 @@ the fast SiamFC path runs (BatchNorm folded into the convolutions, channels_last
 from __future__ import annotations
 
 import copy
-import os
 from typing import Dict, Optional, Sequence
 
 import numpy as np
@@ -11,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from pysot_ss.core.distributed import resolve_device  # noqa: F401  (one DEVICE rule; trackers import it here)
-from pysot_ss.utils.scale_search import check_box  # noqa: F401  (torch-free, shared with the ONNX engine)
+from toolkit.utils.system import available_cores
 
 
 class BaseTracker:
@@ -63,13 +62,6 @@ def use_bf16(setting, device: torch.device) -> bool:
     if s == "auto":
         return bf16_native(device)
     raise ValueError(f"TRACK.BF16 must be 'auto', 'on' or 'off', got {setting!r}")
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def configure_threads(num_threads: int = 0) -> int:

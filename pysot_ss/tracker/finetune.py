@@ -30,6 +30,7 @@ from torch.utils.data import default_collate
 
 from pysot_ss.datasets.samplers import SingleImageSampler
 from pysot_ss.losses import Objective
+from pysot_ss.utils.optim import make_optimizer
 from pysot_ss.utils.registry import FINETUNE_RECIPES
 
 _KEYS = ("template", "search", "offset", "negative", "mean_color")
@@ -43,15 +44,6 @@ def _freeze_bn(net: nn.Module) -> None:
                 p.requires_grad_(False)
 
 
-def _optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    name = name.strip().lower()
-    if name == "adam":  # the paper's setting: every weight moves by up to ~lr per step, whatever its gradient
-        return torch.optim.Adam(params, lr=lr)
-    if name == "sgd":   # the authors' commented-out alternative: steps proportional to the (small) gradients
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=5e-4)
-    raise ValueError(f"TRACK.FINETUNE.OPTIMIZER must be 'adam' or 'sgd', got {name!r}")
-
-
 @FINETUNE_RECIPES.register("box")
 class BoxRecipe:
     """Pairs around the given box; TRACK.FINETUNE.OPTIMIZER, BATCH_SIZE and MODIFIERS apply."""
@@ -63,7 +55,11 @@ class BoxRecipe:
         self.modifiers: List[str] = list(ft.MODIFIERS)
 
     def optimizer(self, params) -> torch.optim.Optimizer:
-        return _optimizer(self.optimizer_name, params, self.lr)
+        # adam: the paper's setting, every weight moves by up to ~lr per step whatever its gradient; sgd: the
+        # authors' commented-out alternative (momentum 0.9, weight decay 5e-4), steps proportional to the gradients
+        sgd = self.optimizer_name.strip().lower() == "sgd"
+        return make_optimizer(self.optimizer_name, params, self.lr, momentum=0.9, weight_decay=5e-4 if sgd else 0.0,
+                              key="TRACK.FINETUNE.OPTIMIZER")
 
     def pairs(self, sampler: SingleImageSampler, img: np.ndarray, box, rng) -> List[Dict[str, torch.Tensor]]:
         return [sampler.sample_from_image(img, rng, box=box) for _ in range(self.batch_size)]
@@ -80,7 +76,7 @@ class AuthorsRecipe:
         self.lr = float(cfg.TRACK.FINETUNE.LR)
 
     def optimizer(self, params) -> torch.optim.Optimizer:
-        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        return make_optimizer("adam", params, self.lr, weight_decay=self.weight_decay)
 
     def pairs(self, sampler: SingleImageSampler, img: np.ndarray, box, rng) -> List[Dict[str, torch.Tensor]]:
         return [sampler.sample_from_image(img, rng)]          # a random pseudo box of the whole frame

@@ -16,21 +16,12 @@ from typing import Callable, Dict
 import cv2
 import numpy as np
 
+from pysot_ss.utils.crop import ensure_bgr
 from pysot_ss.utils.registry import TRACKERS
 
 
 class TrackerUnavailable(RuntimeError):
     """This OpenCV build lacks the tracker (install opencv-contrib-python-headless)."""
-
-
-def _to_bgr(img: np.ndarray) -> np.ndarray:
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.shape[2] == 1:
-        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
-    if img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    return img
 
 
 def _factory(name: str) -> Callable:
@@ -59,7 +50,7 @@ class OpenCVTracker:
 
     def init(self, img: np.ndarray, bbox) -> None:
         x, y, w, h = (float(v) for v in bbox)
-        img = _to_bgr(img)
+        img = ensure_bgr(img)
         H, W = img.shape[:2]
         # OpenCV wants an integer Rect inside the image with a positive size
         x0 = int(np.clip(round(x), 0, W - 1))
@@ -73,7 +64,7 @@ class OpenCVTracker:
     def track(self, img: np.ndarray) -> Dict:
         if self._tracker is None:
             raise RuntimeError("call init() before track()")
-        ok, box = self._tracker.update(_to_bgr(img))
+        ok, box = self._tracker.update(ensure_bgr(img))
         if ok and box[2] > 0 and box[3] > 0:
             self._box = [float(v) for v in box]
         return {"bbox": list(self._box), "best_score": 1.0 if ok else 0.0}

@@ -31,7 +31,7 @@ def test_tracker_wrapper_tuple_and_dict_forms(s2_snapshot):
     from pysot_ss.api import Tracker, TrackResult
 
     t = load_tracker("s2siamfc", snapshot=s2_snapshot)
-    assert isinstance(t, Tracker) and t.full_cfg.TRACK.LINEAR_UPDATE  # attributes pass through
+    assert isinstance(t, Tracker) and t.cfg.TRACK.LINEAR_UPDATE  # attributes pass through
     frame = np.random.default_rng(1).integers(0, 255, (120, 160, 3), dtype=np.uint8)
     t.init(frame, (60, 40, 30, 25))
     r = t.track(frame)

@@ -110,3 +110,16 @@ def test_errors(tmp_path, s2_snapshot, exported):
                         str(tmp_path / "gone.pth"), "--out", str(tmp_path / "x.onnx")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "gone.pth" in r.stderr and not (tmp_path / "x.onnx").exists()
+
+
+def test_stride_comes_from_the_metadata_with_a_fallback_for_older_files(exported):
+    """The engine has no torch model: the export stores the backbone's stride; files exported before that key
+    (the shipped int8 model) are read as stride 8."""
+    from pysot_ss.export.runtime import OnnxSiamFC, read_metadata
+
+    assert read_metadata(exported)["pysot_ss.stride"] == "8"
+    assert OnnxSiamFC.from_file(exported).hp.stride == 8.0
+    shipped = REPO / "models" / "s2siamfc_fast_int8.onnx"
+    if shipped.is_file():
+        assert "pysot_ss.stride" not in read_metadata(shipped)
+        assert OnnxSiamFC.from_file(shipped).hp.stride == 8.0

@@ -10,11 +10,13 @@ from pysot_ss import api
 from pysot_ss.core.config import get_cfg, load_cfg, save_cfg
 from pysot_ss.models import build_model
 from pysot_ss.tracker import build_tracker
+from pysot_ss.tracker.builder import register_all
 from pysot_ss.utils.checkpoint import CheckpointError, load_weights, save_checkpoint
 from pysot_ss.utils.registry import BACKBONES, TRACKERS, RegistryError
 
 
 def test_unknown_registry_name_lists_registered_names():
+    register_all()  # the tracker modules register on import (pysot_ss.tracker itself is lazy: no torch)
     with pytest.raises(RegistryError) as e:
         TRACKERS.get("siamfcc")
     assert "siamfcc" in str(e.value) and "siamfc" in str(e.value).split("siamfcc", 1)[1]
@@ -80,7 +82,7 @@ def test_load_tracker_round_trip_with_stored_config(tmp_path, s2_model):
     path = tmp_path / "ckpt" / "model_e1.pth"
     save_checkpoint({"model": model.state_dict(), "config": cfg.dump(), "epoch": 1}, path)
     tracker = pysot_ss.load_tracker(None, snapshot=str(path))  # config comes from the checkpoint
-    assert tracker.full_cfg.BACKBONE.TYPE == "alexnet_s2" and tracker.full_cfg.TRACK.SCALE_LR == 0.5
+    assert tracker.cfg.BACKBONE.TYPE == "alexnet_s2" and tracker.cfg.TRACK.SCALE_LR == 0.5
     assert tracker.device.type == "cpu"
     ref = model.state_dict()
     for k, v in tracker.model.state_dict().items():
@@ -96,7 +98,7 @@ def test_load_tracker_round_trip_with_stored_config(tmp_path, s2_model):
     cfg2.TRACK.SCALE_LR = 0.3
     save_cfg(cfg2, yaml_path)
     t2 = api.load_tracker(str(yaml_path), snapshot=str(path), opts=["TRACK.FAST", "False"])
-    assert t2.full_cfg.TRACK.SCALE_LR == 0.3 and t2.fast is False
+    assert t2.cfg.TRACK.SCALE_LR == 0.3 and t2.fast is False
     # a bare state dict (no stored config) loads with the given config
     bare = tmp_path / "bare.pth"
     torch.save(model.state_dict(), bare)
@@ -113,7 +115,7 @@ def test_experiment_names_resolve_under_experiments(tmp_path, monkeypatch):
     monkeypatch.setattr(api, "EXPERIMENTS", exp)
     assert api.resolve_config("mine") == exp / "mine" / "config.yaml"
     tracker = api.load_tracker("mine")
-    assert tracker.full_cfg.TRACK.SCALE_NUM == 5 and len(tracker.scale_factors) == 5
+    assert tracker.cfg.TRACK.SCALE_NUM == 5 and len(tracker.hp.scale_factors) == 5
     with pytest.raises(FileNotFoundError, match=r"'nothere'.*experiments: mine"):
         api.load_tracker("nothere")
     with pytest.raises(FileNotFoundError, match="nothere.yaml"):

@@ -293,3 +293,10 @@ def test_crop_writes_into_given_buffer():
     buf = np.zeros((2, 64, 64, 3), np.uint8)
     out = crop_and_resize(frame, (120.3, 99.7), 80.5, 64, (128, 128, 128), out=buf[1])
     assert np.shares_memory(out, buf) and buf[1].any() and not buf[0].any()
+
+
+def test_the_stride_is_the_backbones_not_the_config():
+    cfg = toy_cfg(True)
+    cfg.TRACK.TOTAL_STRIDE = 4  # deprecated and ignored: kept only so that older stored configs load
+    model = toy_model()
+    assert build_tracker(cfg, model).hp.stride == float(model.stride)

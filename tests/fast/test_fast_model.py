@@ -48,7 +48,7 @@ def test_zoo_files_load_by_name_with_their_fast_defaults():
     for name, engine in (("s2siamfc_fast", "OnnxSiamFC"), ("s2siamfc_fast_torch", "SiamFCTracker")):
         t = load_tracker(name)
         assert engine in [c.__name__ for c in type(t.tracker).__mro__]
-        cfg = t.full_cfg
+        cfg = t.cfg
         assert cfg.BACKBONE.TYPE == "alexnet_lite" and cfg.DEVICE == "cpu"
         assert cfg.TRACK.LINEAR_UPDATE and cfg.TRACK.UPDATE_SOURCE == "search"  # the measured best trade-off
     with pytest.raises(FileNotFoundError, match="model-zoo name"):

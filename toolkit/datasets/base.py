@@ -22,6 +22,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import cv2
 
 from toolkit.utils.errors import FileFormatError, MissingResultsError, ToolkitError
+from toolkit.utils.images import is_image
 from toolkit.utils.result_io import check_count, read_boxes
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
 
 ATTRIBUTE_TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 PROTOCOLS = ("ope", "reset")
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VOT_REPETITIONS = 15  # pysot: exactly 15 result files -> all are repetitions, otherwise only the first
 
 
@@ -59,7 +59,7 @@ def list_frames(folder) -> List[str]:
     """Image file names in `folder`, numbered ones in numeric order first, then the others by name."""
     try:
         names = [n for n in os.listdir(folder)
-                 if n.lower().endswith(IMAGE_EXTS) and os.path.isfile(os.path.join(folder, n))]
+                 if is_image(n) and os.path.isfile(os.path.join(folder, n))]
     except OSError:
         return []
 

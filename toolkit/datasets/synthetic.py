@@ -51,6 +51,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from toolkit.utils.atomic import atomic_write_json
 from toolkit.utils.errors import ToolkitError
 
 __all__ = [
@@ -688,12 +689,6 @@ def _write_text(path: Path, lines: Sequence[str]) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def _write_json_atomic(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    tmp.write_text(json.dumps(obj), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _put_file(data: bytes, path: Path, link_from: Optional[Path]) -> None:
     if link_from is not None:
         try:
@@ -754,9 +749,9 @@ def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str,
         summaries[plan.name] = _video_summary(plan, events)
     if "vot" in dirs:
         _write_text(dirs["vot"] / "list.txt", [p.name for p in plans])
-        _write_json_atomic(dirs["vot"] / f"{ROOT_NAMES['vot']}.json", vot_json)
+        atomic_write_json(dirs["vot"] / f"{ROOT_NAMES['vot']}.json", vot_json)
     if "otb" in dirs:
-        _write_json_atomic(dirs["otb"] / f"{ROOT_NAMES['otb']}.json", otb_json)
+        atomic_write_json(dirs["otb"] / f"{ROOT_NAMES['otb']}.json", otb_json)
     return summaries
 
 
@@ -842,7 +837,7 @@ def _generate_into(out: Path, names: Dict[str, str], params: Dict[str, dict], ov
         extras = write_fn(tmps)
         for key in todo:
             marker = {"generator": GENERATOR, "params": params[key], **extras.get(key, {})}
-            _write_json_atomic(tmps[key] / MARKER_NAME, marker)      # last: marks the folder complete
+            atomic_write_json(tmps[key] / MARKER_NAME, marker)      # last: marks the folder complete
         for key in todo:
             _swap_in(tmps[key], finals[key])
     finally:

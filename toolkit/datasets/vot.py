@@ -12,6 +12,7 @@ from typing import Dict, List, Optional
 
 from toolkit.datasets.base import (ATTRIBUTE_TAGS, Dataset, Video, check_frame_count, dataset_folder, finish_dataset,
                                    json_or_raw, list_frames, pad_flags, warn_extra_frames, warn_short_tags)
+from toolkit.utils.images import frame_dir
 from toolkit.utils.result_io import read_flags, read_groundtruth, read_name_list
 
 __all__ = ["VOTDataset", "VOT_VIDEOS", "EAO_INTERVALS", "read_vot_sequence", "build_vot"]
@@ -49,15 +50,6 @@ class VOTDataset(Dataset):
     """A Dataset evaluated with the reset (supervised re-initialisation) protocol."""
 
 
-def frame_folder(seq_dir: str) -> str:
-    """Where a VOT-style sequence keeps its frames: ``color/`` (VOT2017+), ``img/``, or the folder itself."""
-    for sub in ("color", "img"):
-        candidate = os.path.join(seq_dir, sub)
-        if os.path.isdir(candidate):
-            return candidate
-    return seq_dir
-
-
 def read_tag_files(seq_dir: str, name: str, n: int, short_tags: List[str]) -> Dict[str, List[int]]:
     """Per-frame attribute tags from ``<tag>.tag`` (preferred) or ``<tag>.label``; absent files are left out."""
     tags = {}
@@ -78,7 +70,7 @@ def read_vot_sequence(seq_dir: str, name: str, *, protocol: str = "reset", load_
     extra = extra if extra is not None else []
     gt_path = os.path.join(seq_dir, gt_file)
     gt = read_groundtruth(gt_path, gt_fields)
-    folder = frame_folder(seq_dir)
+    folder = frame_dir(seq_dir)
     frames = check_frame_count(gt_path, len(gt), list_frames(folder), folder, extra, name)
     tags = read_tag_files(seq_dir, name, len(gt), short_tags)
     return Video(name, folder, seq_dir, gt[0], frames, gt, [], load_img=load_img, tags=tags, protocol=protocol)

@@ -32,6 +32,7 @@ from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
 from toolkit.protocols.writers import ResultLayout, layout_name_for, make_layout
 from toolkit.utils.errors import ToolkitError
+from toolkit.utils.system import available_cores  # noqa: F401  (re-exported)
 
 __all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "select_videos", "default_protocol",
            "available_cores", "THREADS_ENV"]
@@ -99,13 +100,6 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         return 0 if self.ok else 1
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def default_protocol(dataset) -> str:

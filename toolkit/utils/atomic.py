@@ -3,18 +3,19 @@ crash ever sees half a file. The published file gets the usual permissions of a 
 ``tempfile.mkstemp`` alone would leave it private (0600).
 
 * ``with atomic_output(path) as tmp: <write tmp>`` -- published on success, removed on any error;
-* ``atomic_write_text(path, text)``;
+* ``atomic_write_text(path, text)``, ``atomic_write_json(path, obj, **json_dumps_options)``;
 * ``temp_beside(path)`` / ``publish(tmp, path)`` for writers that stay open across calls (video files).
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_output", "atomic_write_text", "publish", "temp_beside"]
+__all__ = ["atomic_output", "atomic_write_json", "atomic_write_text", "publish", "temp_beside"]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -55,3 +56,8 @@ def atomic_write_text(path, text: str, fsync: bool = False) -> Path:
                 f.flush()
                 os.fsync(f.fileno())
     return Path(path)
+
+
+def atomic_write_json(path, obj, **dumps_options) -> Path:
+    """``json.dumps(obj, **dumps_options)`` written atomically (:func:`atomic_write_text`)."""
+    return atomic_write_text(path, json.dumps(obj, **dumps_options))

@@ -19,11 +19,11 @@ that map onto TRAIN.EXEMPLAR_SIZE template pixels; the search crop has the same 
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence, Tuple
 
 import numpy as np
 
+from pysot_ss.utils.crop import context_size  # one definition, the tracker's too
 from pysot_ss.utils.registry import CROP_GEOMETRIES
 
 __all__ = ["context_size", "centred", "authors", "AUTHORS_INSTANCE_SIZE", "AUTHORS_EXEMPLAR_SIZE"]
@@ -32,11 +32,6 @@ AUTHORS_INSTANCE_SIZE = 255   # the authors' (siamfc-pytorch's) crop size before
 AUTHORS_EXEMPLAR_SIZE = 127   # and their exemplar size: the crop is s * 255 / 127 pixels, rounded
 
 Frame = Tuple[float, float, float]
-
-
-def context_size(w: float, h: float, context_amount: float = 0.5) -> float:
-    p = context_amount * (w + h)
-    return math.sqrt((w + p) * (h + p))
 
 
 @CROP_GEOMETRIES.register("centred")

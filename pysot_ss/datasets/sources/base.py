@@ -25,11 +25,11 @@ import numpy as np
 
 from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.errors import ToolkitError
+from toolkit.utils.images import IMAGE_EXTS, is_image  # noqa: F401  (the one list; re-exported)
 
 __all__ = ["IMAGE_EXTS", "CLIP_MODES", "DataSourceError", "ImageSource", "ImageListSource", "list_images",
            "build_sources", "node_get", "clip_groups"]
 
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 CLIP_MODES = ("none", "folders", "numbered")   # values of an image source's CLIPS key (see clip_groups)
 
 
@@ -44,10 +44,6 @@ def node_get(node, key: str, default=None):
     except AttributeError:
         value = default
     return default if value is None else value
-
-
-def is_image(name: str) -> bool:
-    return name.lower().endswith(IMAGE_EXTS)
 
 
 def list_images(folder, recursive: bool = True) -> Dict[str, List[str]]:

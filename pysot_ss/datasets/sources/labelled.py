@@ -37,7 +37,9 @@ from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.bbox import get_axis_aligned_bbox
 from toolkit.utils.errors import FileFormatError
 
-from .base import DataSourceError, ImageSource, clip_groups, is_image, node_get
+from toolkit.utils.images import frame_dir, is_image
+
+from .base import DataSourceError, ImageSource, clip_groups, node_get
 
 __all__ = ["Track", "VideoPairsSource", "frame_folder", "read_boxes_file", "read_label_file"]
 
@@ -109,13 +111,10 @@ def read_label_file(path, n: int) -> np.ndarray:
 
 
 def frame_folder(seq: Path) -> Tuple[Path, List[str]]:
-    """A sequence's frame folder (``img/``, ``color/`` or the sequence folder itself) and its images in name
-    order."""
-    for sub in ("img", "color"):
-        d = seq / sub
-        if d.is_dir():
-            return d, sorted(f for f in os.listdir(d) if is_image(f))
-    return seq, sorted(f for f in os.listdir(seq) if is_image(f))
+    """A sequence's frame folder (toolkit.utils.images.frame_dir: ``color/``, ``img/`` or the sequence folder
+    itself) and its images in name order."""
+    d = Path(frame_dir(seq))
+    return d, sorted(f for f in os.listdir(d) if is_image(f))
 
 
 @SOURCES.register("video_pairs")
