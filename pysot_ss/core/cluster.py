@@ -1,4 +1,4 @@
-"""Hard-negative mining, stage 1 -> 2 (paper 3.5; spec s2siamfc.md B.6).
+"""Hard-negative mining, stage 1 -> 2 (paper §3.5; docs/method.md, "Hard negatives ...").
 
 One image per training *video* (`ImageSource.video_groups()`: a video source's item, a clip folder of an image source
 whose CLIPS key groups its frames, or a still image) -- the video's fixed representative frame -- is resized to

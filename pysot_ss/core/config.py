@@ -169,7 +169,7 @@ _C.CLUSTER.N_INIT = 10            # K-means restarts (k-means++ init, random_sta
 _C.CLUSTER.BATCH_SIZE = 32        # images per forward pass of the stage-1 backbone
 
 # ---------------------------------------------------------------------------------------------------
-# Tracking (SiamFC inference, s2siamfc.md B.8)
+# Tracking (SiamFC inference, docs/method.md "SiamFC inference")
 # ---------------------------------------------------------------------------------------------------
 _C.TRACK = CN()
 _C.TRACK.TYPE = "siamfc"          # registered tracker

@@ -1,6 +1,6 @@
 """SiamFC / S2SiamFC training loop: ``Trainer(cfg).train()`` -> path of the final model.
 
-Conventions (pysot's train.py, spec pysot-framework.md 4.5, improved):
+Conventions (those of pysot's tools/train.py, improved):
 * one process, or DDP under ``torchrun`` (NCCL on GPUs, gloo on CPU) with a DistributedSampler; the whole loss
   (including the adversarial-mask forwards) runs inside the one DDP forward, see ``pysot_ss.losses.objective``;
 * SiamFC's schedule: SGD (momentum, weight decay) on all parameters, lr BASE_LR -> END_LR exponentially over

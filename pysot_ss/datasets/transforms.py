@@ -11,7 +11,7 @@ crop). Centre, scale (SiamFC context x stretch), rotation, flip and shift are co
 frame is sampled once by ``cv2.warpAffine`` (bilinear), so a full frame is never resized twice. Pixels outside
 the frame take a constant colour (the image's mean colour, or 0).
 
-Differences from the authors' ``SiamFCTransforms`` (spec s2siamfc.md B.3), on purpose:
+Differences from the authors' ``SiamFCTransforms`` (docs/method.md, "Remaining differences"), on purpose:
 * their pipeline crops 255, stretches, centre/random crops and rotates the crop afterwards with black (0) fill
   (PIL RandomRotation); we rotate the source inside the same warp, so the corners take the mean colour (or real
   image content) instead of black, and nothing is interpolated twice;

@@ -1,4 +1,4 @@
-"""Adversarial appearance masking (paper eq. 6-12; the authors' code as read in s2siamfc.md B.5).
+"""Adversarial appearance masking (paper eq. 6-12; the authors' code: docs/method.md, "Mask chaining").
 
 Per step, for each masked template i = 1..N_MASKS:
 

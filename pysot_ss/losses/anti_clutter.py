@@ -3,8 +3,8 @@
     Λ_k = (1 + margin − #{Ŝ_k ≥ β} / (w·h))^γ,   L_AC = (1/N) Σ_k Λ_k · L_pair(z_k, x_k)
 
 Ŝ_k is the detached response of pair k min-max normalised to [0, 1]. With ``PER_BATCH`` the count runs over the
-whole batch and every pair gets the same weight, as the authors' code does (s2siamfc.md B.4); the default is the
-paper's one weight per pair.
+whole batch and every pair gets the same weight, as the authors' code does (docs/method.md, "Anti-clutter");
+the default is the paper's one weight per pair.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""SiamFC inference (Bertinetto et al. 2016) as in siamfc-pytorch and the S2SiamFC authors' code (spec s2siamfc.md
-B.8), with the optional linear template update of S2SiamFC (paper 4.1) and one-image fine-tuning (paper 4.4).
+"""SiamFC inference (Bertinetto et al. 2016) as in siamfc-pytorch and the S2SiamFC authors' code (docs/method.md,
+"SiamFC inference"), with the optional linear template update of S2SiamFC (paper §4.1) and one-image fine-tuning
+(paper §4.4).
 
 Per frame: three search crops of side ``x_sz * 1.0375^{-1,0,1}`` around the last centre, resized to 255; one
 response map per scale (17x17), upsampled x16 bicubic to 272x272; the non-centre scales are penalised (x0.9745) and

@@ -1,4 +1,4 @@
-"""Test oracle: a deliberately slow, literal scalar transcription of spec toolkit.md §1.3-1.4.
+"""Test oracle: a deliberately slow, literal scalar transcription of docs/toolkit.md §1.2-1.3.
 
 It follows the C code of pysot's region.c statement by statement: float32 storage of vertices and bounds,
 pixel masks painted with ``np.zeros((H, W))``, the same loops, casts and evaluation order.  Used ONLY to check

@@ -49,7 +49,7 @@ def write_gt(path, boxes, sep=",", special=None):
 
 
 # folder -> (first, last, digits) of the frames on disk, as distributed (more frames than evaluated where
-# spec §5 says so; BlurCar1's folder starts at 0247; Board has five-digit names)
+# docs/toolkit.md §6.4 says so; BlurCar1's folder starts at 0247; Board has five-digit names)
 ON_DISK = {"David": (1, 770, 4), "Jogging": (1, 307, 4), "Tiger1": (1, 354, 4), "BlurCar1": (247, 988, 4),
            "Board": (1, 698, 5), "Human4": (1, 667, 4), "Football1": (1, 362, 4)}
 PRESENT = ["BlurCar1", "Board", "David", "Football1", "Human4-2", "Jogging-1", "Jogging-2", "Tiger1"]
@@ -71,7 +71,7 @@ def otb_root(tmp_path_factory):
     write_gt(root / "Jogging" / "groundtruth_rect.2.txt", ref["jogging_2"]["gt_rect"], sep="\t")
     # Tiger1's file is annotated from frame 1: five leading boxes that the benchmark drops
     write_gt(root / "Tiger1" / "groundtruth_rect.txt", [[1, 1, 1, 1]] * 5 + ref["tiger1"]["gt_rect"])
-    # tabs, and one line with blanks (spec §5: BlurCar1 line 496)
+    # tabs, and one line with blanks (docs/toolkit.md §6.4; BlurCar1 line 496)
     write_gt(root / "BlurCar1" / "groundtruth_rect.txt", ref["blurCar1"]["gt_rect"], sep="\t",
              special={495: " "})
     write_gt(root / "Board" / "groundtruth_rect.txt", ref["board"]["gt_rect"])
@@ -109,7 +109,7 @@ def test_raw_layout_matches_reference(otb_root):
     assert isinstance(ds, OTBDataset) and ds.protocol == "ope" and ds.eao_interval is None
     assert list(ds.videos) == PRESENT and len(ds.missing) == 92 and "Basketball" in ds.missing
     check_against_reference(ds, ref, PRESENT)
-    # spot checks worked out from spec §5
+    # spot checks worked out from docs/toolkit.md §6.4
     assert os.path.basename(ds["David"].img_names[0]) == "0300.jpg" and len(ds["David"]) == 471
     assert os.path.basename(ds["Tiger1"].img_names[0]) == "0006.jpg" and len(ds["Tiger1"]) == 349
     assert os.path.basename(ds["Board"].img_names[-1]) == "00698.jpg"

@@ -1,6 +1,6 @@
-"""Evaluation layer (spec §2.2-2.4, §3.5): hand-computed VOT A/R/EAO and OPE numbers, tables, plots, the CLI.
+"""Evaluation layer (docs/toolkit.md §3-5, §9): hand-computed VOT A/R/EAO and OPE numbers, tables, plots, the CLI.
 
-Boxes are chosen so that the rasterised VOT overlap (spec §1.4: inclusive pixels) is a simple fraction:
+Boxes are chosen so that the rasterised VOT overlap (docs/toolkit.md §1.3: inclusive pixels) is a simple fraction:
 an axis-aligned GT polygon with corners (x0, y0)-(x1, y1) covers (x1-x0+1)(y1-y0+1) pixels, a result
 rectangle [x, y, w, h] with integer values covers (w+1)(h+1) pixels.
 """
@@ -28,7 +28,7 @@ from toolkit.utils.errors import ToolkitError
 from toolkit.visualization import tables
 
 REPO = Path(__file__).resolve().parents[2]
-APPROX = dict(rel=2e-6, abs=2e-7)  # overlaps are float32 values (spec §1.1)
+APPROX = dict(rel=2e-6, abs=2e-7)  # overlaps are float32 values (docs/toolkit.md §1.1)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -201,7 +201,7 @@ def test_eao_interval_beyond_sequences_is_nan(vot_hand):
 
 
 def test_expected_overlap_matches_statistics():
-    """The multi-tag running-sum version equals statistics.calculate_expected_overlap (spec §2.1) per tag."""
+    """The multi-tag running-sum version equals statistics.calculate_expected_overlap (docs/toolkit.md §2) per tag."""
     from toolkit.utils.statistics import calculate_expected_overlap
     rng = np.random.default_rng(0)
     frag = rng.random((30, 60))

@@ -1,4 +1,4 @@
-"""toolkit.utils.region: golden values (spec §1.6), exact agreement with a literal C transcription on random
+"""toolkit.utils.region: golden values (docs/toolkit.md §1.4), exact agreement with a literal C transcription on random
 cases, properties, and vot_float2str."""
 import math
 
@@ -14,7 +14,7 @@ from ._region_oracle import oracle_overlap
 
 NAN = float("nan")
 
-# spec toolkit.md §1.6, produced by pysot's compiled region.c
+# docs/toolkit.md §1.4, produced by pysot's compiled region.c
 GOLDEN = [
     ([0, 0, 10, 10], [5, 5, 10, 10], None, 0.17475728690624237),
     ([0, 0, 10, 10], [5, 5, 10, 10], (12, 12), 0.24161073565483093),

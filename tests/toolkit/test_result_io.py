@@ -46,7 +46,8 @@ def test_separator_and_line_end_variants(tmp_path, text):
 
 
 def test_float32_and_double_formatting_both_parse(tmp_path):
-    # spec §1.1: pysot formats float32('%.4f') and got10k double('%.4f'); 1.00005 prints differently but both parse
+    # docs/toolkit.md §1.1: pysot formats float32('%.4f') and got10k double('%.4f'); 1.00005 prints differently
+    # but both parse
     v = 1.00005
     f32 = "%.4f" % float(np.float32(v))
     f64 = "%.4f" % v

@@ -1,4 +1,4 @@
-"""toolkit.utils.statistics on small hand-computed examples (spec toolkit.md §2.1)."""
+"""toolkit.utils.statistics on small hand-computed examples (docs/toolkit.md §2)."""
 import math
 import warnings
 
@@ -9,7 +9,7 @@ from toolkit.utils.statistics import (calculate_accuracy, calculate_expected_ove
                                       overlap_ratio, success_error, success_overlap)
 
 R = [0, 0, 10, 10]  # vs GT R: overlap 1.0
-H = [5, 5, 10, 10]  # vs GT R: 36 / (121 + 121 - 36) = 36/206 in float32 (spec §1.6)
+H = [5, 5, 10, 10]  # vs GT R: 36 / (121 + 121 - 36) = 36/206 in float32 (docs/toolkit.md §1.4)
 H_OVERLAP = 0.17475728690624237
 NAN = float("nan")
 
@@ -42,7 +42,7 @@ def test_accuracy_without_burnin_and_bounds():
     acc, overlaps = calculate_accuracy(pred, [R] * 5)
     assert _nan_equal(overlaps, [NAN, 1.0, H_OVERLAP, NAN, NAN])
     assert acc == pytest.approx((1.0 + H_OVERLAP) / 2, rel=1e-15)
-    # bound (12, 12) clips both boxes to columns/rows 0..12: 36 / (121 + 64 - 36) = 36/149 (spec §1.6)
+    # bound (12, 12) clips both boxes to columns/rows 0..12: 36 / (121 + 64 - 36) = 36/149 (docs/toolkit.md §1.4)
     _, overlaps = calculate_accuracy([H], [R], bound=(12, 12))
     assert overlaps == [0.24161073565483093]
 

@@ -1,4 +1,4 @@
-"""`pysot-ss-eval` / tools/eval.py: score result folders in pysot's layout (spec §3.5).
+"""`pysot-ss-eval` / tools/eval.py: score result folders in pysot's layout (docs/toolkit.md §9).
 
     python tools/eval.py -p ./results -d VOT2018 -n 4 -t Siam -s
     python tools/eval.py -d OTB100 --format json > otb.json

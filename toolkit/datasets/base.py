@@ -1,11 +1,11 @@
-"""`Video` and `Dataset`: the pysot-shaped containers every benchmark reader fills (spec §2.5).
+"""`Video` and `Dataset`: the pysot-shaped containers every benchmark reader fills (docs/toolkit.md §6.2-6.3).
 
 Deliberate differences from pysot:
 * ``Video.tags['empty'][t] = 1`` iff all five VOT attribute tags are 0 at frame t. pysot computes it with
   ``np.all(..., axis=1)`` over the *tag* axis, which yields a short list of zeros, so its per-tag 'empty' EAO is
   meaningless. Because 'empty' is now per-frame, ``select_tag('empty', s, e)`` slices it like any other tag
   (pysot returns the whole list for 'empty').
-* ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; spec §2.5).
+* ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; docs/toolkit.md §6.2).
 * Result loading is strict: a missing file raises :class:`MissingResultsError`, a wrong length
   :class:`CountMismatchError` naming the file (pysot only prints a warning), and the file names written by got10k and
   other tools are resolved (see :func:`find_ope_result`).
@@ -463,7 +463,7 @@ def pad_flags(values: List[int], n: int, label: str, short: List[str]) -> List[i
     return values
 
 
-# ---------------------------------------------------------------------------------- pysot description JSON (§2.5)
+# ------------------------------------------------------------------ pysot description JSON (docs/toolkit.md §6.3)
 def read_description_json(path) -> Dict[str, dict]:
     """Load ``<root>/<NAME>.json``: a top-level object keyed by video name."""
     try:

@@ -1,4 +1,4 @@
-"""OTB100 (= OTB2015), OTB50 (TB-50) and OTB2013 from pysot's JSON or the raw OTB layout (spec §5).
+"""OTB100 (= OTB2015), OTB50 (TB-50) and OTB2013 from pysot's JSON or the raw OTB layout (docs/toolkit.md §6.4).
 
 Raw layout: ``<root>/<Seq>/img/0001.jpg`` and ``<root>/<Seq>/groundtruth_rect.txt``. The quirks the raw reader
 knows (they match DaSiamRPN's / pysot's OTB2015 description, checked in the tests):

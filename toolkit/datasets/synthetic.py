@@ -9,7 +9,7 @@ leaving the frame, camera motion (the background pans and zooms) and 1-2 similar
 Layout written by :func:`generate_benchmark` (``out_dir`` is the folder you pass)::
 
     <out_dir>/VOT2016/list.txt                          video names, one a line
-    <out_dir>/VOT2016/VOT2016.json                      pysot's description (spec toolkit.md §2.5)
+    <out_dir>/VOT2016/VOT2016.json                      pysot's description (docs/toolkit.md §6.3)
     <out_dir>/VOT2016/<video>/groundtruth.txt           x1,y1,x2,y2,x3,y3,x4,y4 per frame, 4 decimals
     <out_dir>/VOT2016/<video>/color/00000001.jpg
     <out_dir>/VOT2016/<video>/{camera_motion,illum_change,motion_change,size_change,occlusion}.tag

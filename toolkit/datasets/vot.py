@@ -42,7 +42,7 @@ VOT_VIDEOS: Dict[str, tuple] = {
     "VOT2019": tuple(sorted(_VOT2019.split())),
 }
 
-#: EAO averaging interval (sequence lengths low..high) per challenge (spec §2.3, STVIR/pysot values).
+#: EAO averaging interval (sequence lengths low..high) per challenge (docs/toolkit.md §4, STVIR/pysot values).
 EAO_INTERVALS = {"VOT2016": (108, 371), "VOT2017": (100, 356), "VOT2018": (100, 356), "VOT2019": (46, 291)}
 
 

@@ -1,4 +1,4 @@
-"""Benchmarks over result files in pysot's layout (spec §2.2-2.4): A/R, EAO and one-pass (OPE)."""
+"""Benchmarks over result files in pysot's layout (docs/toolkit.md §3-5): A/R, EAO and one-pass (OPE)."""
 from toolkit.evaluation.ar_benchmark import AccuracyRobustnessBenchmark
 from toolkit.evaluation.eao_benchmark import VOT_TAGS, EAOBenchmark
 from toolkit.evaluation.ope_benchmark import OPEBenchmark

@@ -1,4 +1,4 @@
-"""VOT Accuracy / Robustness (spec §2.2): per-frame overlaps after burn-in and failure counts per repetition.
+"""VOT Accuracy / Robustness (docs/toolkit.md §3): per-frame overlaps after burn-in and failure counts per repetition.
 
 Aggregation as pysot prints it: Accuracy is the nanmean over *all frames of all videos* (frame-pooled),
 Robustness is failures per 100 frames averaged over repetitions, Lost Number the mean number of failures.

@@ -1,4 +1,4 @@
-"""VOT Expected Average Overlap (spec §2.3), per tag, with the expected-overlap curve.
+"""VOT Expected Average Overlap (docs/toolkit.md §4), per tag, with the expected-overlap curve.
 
 Differences from pysot's AR numbers are deliberate and pysot's: overlaps here use bound (W-1, H-1) and
 no burn-in. Per-tag EAO only changes the fragment weights, so overlaps and fragments are built once per
@@ -165,7 +165,7 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
 
 
 def expected_overlap_curves(fragments: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`calculate_expected_overlap` (spec §2.1) for several weight vectors at once: T x L float32.
+    """`calculate_expected_overlap` (docs/toolkit.md §2) for several weight vectors at once: T x L float32.
 
     eo[t, 0] = 1; eo[t, i] = sum_r w[t, r] * mean(F[r, 1:i+1]) / sum_r w[t, r] over rows r with F[r, i]
     not NaN (0 when there is no such row). A NaN mean (NaN inside a counted row) makes eo[i] NaN, as in pysot.

@@ -1,4 +1,4 @@
-"""One-pass evaluation (spec §2.4): success (IoU) curves, precision and normalised precision curves per video.
+"""One-pass evaluation (docs/toolkit.md §5): success (IoU) curves, precision and normalised precision curves per video.
 
 Kept from pysot: centres use the pixel-centre convention x + (w-1)/2; normalised centres divide by the GT's
 w, h of that frame; LaSOT-style `absent` filtering keeps only frames where the target is present but the

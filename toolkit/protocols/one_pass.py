@@ -1,6 +1,6 @@
-"""One-pass evaluation (OPE) as pysot's tools/test.py runs it (spec §3.4).
+"""One-pass evaluation (OPE) as pysot's tools/test.py runs it (docs/toolkit.md §7.3).
 
-Frame 0: initialise on the box of §3.2 (``[x+0.5, y+0.5, w, h]`` for a 4-number GT) and record it; every other
+Frame 0: initialise on the box of §7.1 (``[x+0.5, y+0.5, w, h]`` for a 4-number GT) and record it; every other
 frame: record ``track(img)['bbox']`` and its ``best_score``. No re-initialisation.
 
 A tracker that returns a non-finite box is reported as an error (the evaluators reject NaN/inf result files,

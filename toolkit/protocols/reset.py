@@ -1,4 +1,4 @@
-"""VOT's supervised re-initialisation ("baseline") protocol, exactly as pysot's tools/test.py (spec §3.3).
+"""VOT's supervised re-initialisation ("baseline") protocol, exactly as pysot's tools/test.py (docs/toolkit.md §7.2).
 
 Per frame: on the (re-)init frame initialise the tracker on the area-preserving box of the GT polygon and record
 ``1``; otherwise track and compare with the GT polygon with ``vot_overlap(pred, gt, (img_w, img_h))``; an

@@ -198,7 +198,7 @@ def _terminate(executor: cf.ProcessPoolExecutor) -> None:
 # ------------------------------------------------------------------------------------------------ logging
 
 def _line(outcome: VideoOutcome, protocol: str) -> str:
-    """pysot's console line for a finished video (spec §3.3/§3.4)."""
+    """pysot's console line for a finished video (docs/toolkit.md §7.2/§7.3)."""
     if protocol == "reset":
         return "({:3d}) Video: {:12s} Time: {:4.1f}s Speed: {:3.1f}fps Lost: {:d}".format(
             outcome.index + 1, outcome.name, outcome.seconds, outcome.fps, outcome.lost)

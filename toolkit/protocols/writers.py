@@ -1,4 +1,4 @@
-"""Result files in pysot's layouts (spec toolkit.md §3.3-§3.4), written atomically.
+"""Result files in pysot's layouts (docs/toolkit.md §7.4), written atomically.
 
 Every file is written to a hidden temp file in its final folder and renamed over the target (``os.replace``),
 so a crash or Ctrl-C leaves either the complete old state or the complete new file, never half a file.

@@ -1,4 +1,4 @@
-"""Box conventions of pysot's tools/test.py (spec toolkit.md §3.2-§3.3).
+"""Box conventions of pysot's tools/test.py (docs/toolkit.md §7.1-7.2).
 
 * `get_axis_aligned_bbox`: ground truth (4 or 8 numbers) -> centre and size; for a polygon the box keeps the
   polygon's area (VOT's rule), for a rectangle the centre is ``x + w/2`` (no -1).

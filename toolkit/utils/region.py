@@ -1,4 +1,4 @@
-"""VOT region overlap, bit-for-bit like pysot's compiled ``region.pyx`` + ``region.c`` (spec toolkit.md §1).
+"""VOT region overlap, bit-for-bit like pysot's compiled ``region.pyx`` + ``region.c`` (docs/toolkit.md §1).
 
 The overlap is a *rasterised* IoU (non-legacy VOT rasterisation): both regions are painted on a pixel grid
 with inclusive spans and C ``round()`` (half away from zero) applied after translating to the raster origin,
@@ -180,7 +180,7 @@ class _Side:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# frame level: bounding boxes, raster size, early outs (compute_polygon_overlap, spec §1.3)
+# frame level: bounding boxes, raster size, early outs (compute_polygon_overlap, docs/toolkit.md §1.2)
 # ----------------------------------------------------------------------------------------------------------
 
 def _overlaps(s1: _Side, s2: _Side, bounds) -> np.ndarray:
@@ -342,7 +342,7 @@ def _positions(sel: np.ndarray, f: np.ndarray, m: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# row scanning (rasterize_polygon, spec §1.4) and span counting
+# row scanning (rasterize_polygon, docs/toolkit.md §1.3) and span counting
 #
 # A row's spans are (start, stop) pairs, stop exclusive (= last painted column + 1); an unused slot has
 # stop = _Mode.neg so that every length max(stop - start, 0) and every intersection is 0.

@@ -22,7 +22,7 @@ __all__ = [
     "read_flags", "read_name_list", "VOT_CODES",
 ]
 
-VOT_CODES = (0.0, 1.0, 2.0)  # skipped, (re-)initialised, failure (spec §3.3)
+VOT_CODES = (0.0, 1.0, 2.0)  # skipped, (re-)initialised, failure (docs/toolkit.md §7.2)
 
 _SPLIT = re.compile(r"\s*,\s*|\s+")
 

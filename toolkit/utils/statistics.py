@@ -1,4 +1,4 @@
-"""Per-sequence statistics of pysot's toolkit (spec toolkit.md §2.1), same names, signatures and numbers.
+"""Per-sequence statistics of pysot's toolkit (docs/toolkit.md §2), same names, signatures and numbers.
 
 VOT: ``calculate_failures``, ``calculate_accuracy`` (rasterised overlaps, ``region.vot_overlap_traj``),
 ``calculate_expected_overlap``.  OTB/OPE: ``overlap_ratio``, ``success_overlap``, ``success_error``.

@@ -1,5 +1,5 @@
-"""Plots as PNG files (spec §2.6): OPE success / precision / normalised precision per attribute, EAO curves,
-per-tag EAO bars.
+"""Plots as PNG files, like pysot's toolkit/visualization: OPE success / precision / normalised precision per
+attribute, EAO curves, per-tag EAO bars.
 
 Uses matplotlib's object API with the Agg canvas only: no pyplot state, no LaTeX, no plt.show, no change of
 the global backend. Files are written atomically (temp file + os.replace). pysot's colours, line styles and

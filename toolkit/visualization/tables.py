@@ -1,4 +1,4 @@
-"""pysot's console tables (spec §2.2-2.4), with colour.
+"""pysot's console tables (docs/toolkit.md §3-5), with colour.
 
 Summary tables take the dicts of `toolkit.evaluation.report` and highlight the best value of each column
 in bright green; video-level tables mark weak cells red as pysot does. Colour codes wrap only the padded

@@ -1,6 +1,6 @@
 """Shared machinery of the pair samplers: SiamFC crop geometry and the training item.
 
-Geometry (SiamFC, spec s2siamfc.md A/B.3). For a target of size (w, h) the exemplar context is
+Geometry (SiamFC; docs/method.md, "Crop geometry"). For a target of size (w, h) the exemplar context is
 ``s_z = sqrt((w + p)(h + p))``, ``p = (w + h) / 2``, and the template is that square resized to E = EXEMPLAR_SIZE,
 i.e. a scale of E / s_z crop pixels per image pixel. SiamFC's search region is ``s_x = s_z * 255 / 127`` image
 pixels resized to 255, the same scale, and the training search crop (S = 239) is its centre: so the search crop

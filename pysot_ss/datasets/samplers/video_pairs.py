@@ -2,7 +2,7 @@
 cropped around their boxes with SiamFC's context; same crops, augmentation and item as the self-supervised
 samplers, so the trainer, model and loss are shared.
 
-Frames are filtered as siamfc-pytorch does (spec s2siamfc.md C.1): area >= 20, w and h in [20, 500],
+Frames are filtered as siamfc-pytorch does (docs/method.md, "Supervised SiamFC"): area >= 20, w and h in [20, 500],
 w/W and h/H in [0.01, 0.5], h/max(1, w) in [0.25, 4], plus the source's usable mask (annotated, visible).
 Template frame t is uniform over the usable frames; the search frame is uniform over the usable frames whose
 frame number differs from t's by at most SAMPLER.FRAME_RANGE (t itself included, so a track with one usable

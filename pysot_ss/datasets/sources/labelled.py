@@ -2,8 +2,8 @@
 
 Two layouts:
 
-* ANNO set: a pysot-style annotation JSON (spec pysot-framework.md 4.4) over FULL frames (not pysot's pre-cropped
-  511 crops): ``{video: {track_id: {frame_key: [x1, y1, x2, y2], ...}}}``. The frame image is
+* ANNO set: a pysot-style annotation JSON (as pysot's training_dataset/*/gen_json.py write) over FULL frames
+  (not pysot's pre-cropped 511 crops): ``{video: {track_id: {frame_key: [x1, y1, x2, y2], ...}}}``. The frame image is
   ``ROOT/<video>/<FRAME_FORMAT>``, FRAME_FORMAT formatted with ``frame`` = the frame key string (e.g. "000000")
   and ``track``; by default the first of "{frame}.JPEG", "{frame}.jpg", "{frame}.jpeg", "{frame}.png" that
   exists for the first frame. Boxes of 2 numbers (pysot's [w, h]) or with w <= 0 or h <= 0 are unusable frames.
