@@ -2,7 +2,7 @@
 """K-means clusters of the training videos (one representative frame each) with a stage-1 model (hard negatives,
 paper 3.5). Which images are frames of one video: the sources' video grouping (image sources: the CLIPS key).
 
-    python tools/cluster.py --cfg experiments/s2siamfc/stage1.yaml \
+    python tools/cluster.py --config experiments/s2siamfc/stage1.yaml \
         [--snapshot runs/s2siamfc_stage1/model.pth] [--out runs/s2siamfc_stage1/clusters.json]
 
 Defaults: --snapshot OUTPUT_DIR/model.pth, --out CLUSTER.OUTPUT or OUTPUT_DIR/clusters.json. The stage-2 config
@@ -25,7 +25,8 @@ from toolkit.utils.errors import ToolkitError  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="cluster the training images with a stage-1 backbone")
-    p.add_argument("--cfg", required=True, help="experiment YAML (model and DATASET of the run)")
+    p.add_argument("--config", "--cfg", dest="cfg", required=True,
+                   help="experiment YAML (model and DATASET of the run); --cfg is an alias")
     p.add_argument("--snapshot", default="", help="stage-1 weights (default: OUTPUT_DIR/model.pth)")
     p.add_argument("--out", default="", help="clusters JSON (default: CLUSTER.OUTPUT or OUTPUT_DIR/clusters.json)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")

@@ -62,7 +62,7 @@ def main(argv=None) -> int:
         if trained.exists():
             print(f"  reusing {trained}")
         else:
-            run([py, "tools/train.py", "--cfg", args.config, "--resume", "auto",
+            run([py, "tools/train.py", "--config", args.config, "--resume", "auto",
                  "--opts", "DATASET.SYNTHETIC.ROOT", unlabeled.relative_to(REPO)])
     if trained.exists():
         trackers.append(("s2siamfc_quickstart", ["--config", args.config, "--snapshot", trained]))

@@ -27,7 +27,7 @@ from toolkit.utils.errors import ToolkitError  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="train a SiamFC / S2SiamFC model")
-    p.add_argument("--cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
+    p.add_argument("--config", "--cfg", dest="cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
     p.add_argument("--resume", default=None,
                    help="'auto' (latest checkpoint_e*.pth in OUTPUT_DIR) or a checkpoint path "
                         "(default: TRAIN.RESUME of the config)")

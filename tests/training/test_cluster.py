@@ -75,7 +75,7 @@ def test_cluster_cli(images, tmp_path):
     cfg_path = tmp_path / "c.yaml"
     cfg_path.write_text(cfg.dump())
     _snapshot(cfg, tmp_path / "model.pth")
-    assert main(["--cfg", str(cfg_path), "--device", "cpu"]) == 0  # snapshot/out default to OUTPUT_DIR
+    assert main(["--config", str(cfg_path), "--device", "cpu"]) == 0  # snapshot/out default to OUTPUT_DIR
     assert json.loads((tmp_path / "clusters.json").read_text())["k"] == 3
     assert main(["--cfg", str(cfg_path), "--snapshot", str(tmp_path / "none.pth")]) == 2
 

@@ -62,7 +62,7 @@ def test_end_to_end_loss_decreases_and_checkpoint_loads(images, tmp_path):
     out = tmp_path / "run"
     # supervised-SiamFC network, plain loss, no rotation/colour augmentation, 4 epochs of 8 steps: the loss on
     # generated pairs drops within seconds (with the full augmentation it takes far longer)
-    rc = main(["--cfg", "", "--device", "cpu", "--opts", "DATASET.SYNTHETIC.ROOT", str(images),
+    rc = main(["--config", "", "--device", "cpu", "--opts", "DATASET.SYNTHETIC.ROOT", str(images),
                "BACKBONE.TYPE", "alexnet", "HEAD.TYPE", "xcorr", "INPUT.NORMALIZE", "none",
                "AUG.ROTATION", "0.0", "AUG.COLOR", "0.0",
                "TRAIN.EXEMPLAR_SIZE", "103", "TRAIN.SEARCH_SIZE", "135", "LOSS.R_POS", "8",
