@@ -1,1 +1,1 @@
-from pysot_ss.models.siamese import ModelBuilder, SiameseNet, build_model, init_weights  # noqa: F401
+from pysot_ss.models.siamese import SiameseNet, build_model, init_weights  # noqa: F401

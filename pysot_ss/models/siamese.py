@@ -78,6 +78,3 @@ def build_model(cfg) -> SiameseNet:
     model = SiameseNet(backbone, head, cfg.INPUT.CHANNEL_ORDER, cfg.INPUT.NORMALIZE)
     init_weights(model, cfg.TRAIN.INIT)
     return model
-
-
-ModelBuilder = build_model  # pysot's name
