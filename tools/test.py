@@ -17,7 +17,9 @@ from pysot_ss.core.tester import TesterError, run_test  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="track a benchmark with the VOT reset or the one-pass protocol")
-    p.add_argument("--dataset", required=True, help="VOT2016, VOT2018, VOT2019, OTB100, UAV123, LaSOT, GOT-10k, ...")
+    p.add_argument("--dataset", required=True,
+                   help="VOT2016, VOT2017, VOT2018, VOT2019, OTB100 (= OTB2015), OTB50, OTB2013, GOT-10k, LaSOT, "
+                        "or the name of a custom folder of sequences (see --dataset_root)")
     p.add_argument("--config", default="", help="experiment YAML (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", default="", help="model weights (.pth); not needed by trackers without weights")
     p.add_argument("--tracker", default="", help="registered tracker type, overrides TRACK.TYPE (e.g. opencv_kcf)")
