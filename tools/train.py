@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from pysot_ss.core import distributed as du  # noqa: E402
 from pysot_ss.core.config import load_cfg  # noqa: E402
-from pysot_ss.core.trainer import Trainer, ensure_clusters  # noqa: E402
+from pysot_ss.core.trainer import Trainer  # noqa: E402
+from pysot_ss.core.two_stage import ensure_clusters  # noqa: E402
 from pysot_ss.datasets.generate import generate_missing_data  # noqa: E402
 from pysot_ss.utils.checkpoint import CheckpointError  # noqa: E402
 from pysot_ss.utils.logging import close_logger, setup_logger  # noqa: E402

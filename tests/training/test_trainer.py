@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from pysot_ss.core.config import get_cfg, load_cfg
-from pysot_ss.core.trainer import Trainer, latest_checkpoint, lr_gamma, stage1_opts
+from pysot_ss.core.trainer import Trainer, latest_checkpoint, lr_gamma
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_checkpoint, load_weights
 
@@ -173,12 +173,6 @@ def test_every_experiment_config_loads():
     stage1 = load_cfg(str(REPO / full.CLUSTER.STAGE1_CFG))
     assert stage1.SAMPLER.TYPE == "single_image"
     assert Path(full.SAMPLER.CLUSTER_FILE).parent == Path(stage1.TRAIN.OUTPUT_DIR)
-
-
-def test_stage1_opts_keep_schedule_but_not_outputs():
-    opts = ["TRAIN.EPOCHS", "1", "TRAIN.OUTPUT_DIR", "x", "SAMPLER.TYPE", "single_image", "CLUSTER.K", "3",
-            "TRAIN.MAX_STEPS", "5"]
-    assert stage1_opts(opts) == ["TRAIN.EPOCHS", "1", "TRAIN.MAX_STEPS", "5"]
 
 
 def test_cli_reports_bad_config(tmp_path, capsys):
