@@ -16,7 +16,6 @@ Conventions (pysot's train.py, spec pysot-framework.md 4.5, improved):
 from __future__ import annotations
 
 import math
-import random
 import re
 import time
 from collections import defaultdict
@@ -32,46 +31,15 @@ from torch.utils.data.distributed import DistributedSampler
 
 from pysot_ss.core import distributed as du
 from pysot_ss.core.config import save_cfg
+from pysot_ss.core.rng import get_rng_state, seed_everything, set_rng_state
 from pysot_ss.losses import Objective
 from pysot_ss.models import build_model
-from pysot_ss.utils.checkpoint import load_checkpoint, load_weights, save_checkpoint
+from pysot_ss.utils.checkpoint import load_backbone, load_checkpoint, load_weights, save_checkpoint
 from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger
 from pysot_ss.utils.optim import make_optimizer
 
 BATCH_KEYS = ("template", "search", "offset", "negative", "mean_color")
 _CKPT_RE = re.compile(r"^checkpoint_e(\d+)\.pth$")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# RNG states as plain tensors / lists, so checkpoints load with torch.load(weights_only=True)
-# ------------------------------------------------------------------------------------------------------------
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def get_rng_state() -> Dict[str, object]:
-    version, state, gauss = random.getstate()
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    out = {"python": {"version": version, "state": torch.tensor(state, dtype=torch.int64), "gauss": gauss},
-           "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                     "has_gauss": int(has_gauss), "cached": float(cached)},
-           "torch": torch.get_rng_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        out["cuda"] = torch.cuda.get_rng_state()
-    return out
-
-
-def set_rng_state(state: Dict[str, object]) -> None:
-    py = state["python"]
-    random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
-    nps = state["numpy"]
-    np.random.set_state(("MT19937", nps["keys"].numpy().astype(np.uint32), nps["pos"], nps["has_gauss"],
-                         nps["cached"]))
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state(state["cuda"])
 
 
 def latest_checkpoint(out_dir) -> Optional[Path]:
@@ -96,21 +64,6 @@ def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     return make_optimizer(t.OPTIMIZER, params, t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY,
                           key="TRAIN.OPTIMIZER")
-
-
-def load_backbone(backbone: nn.Module, path) -> int:
-    """Backbone weights from a backbone-only state dict or a whole-model checkpoint ('backbone.' keys)."""
-    from pysot_ss.utils.checkpoint import CheckpointError, extract_state_dict
-
-    state = extract_state_dict(load_checkpoint(path), path)
-    if any(k.startswith("backbone.") for k in state):
-        state = {k[len("backbone."):]: v for k, v in state.items() if k.startswith("backbone.")}
-    own = backbone.state_dict()
-    matched = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
-    if not matched:
-        raise CheckpointError(f"{path}: no weight matches the backbone (BACKBONE.PRETRAINED)")
-    backbone.load_state_dict(matched, strict=False)
-    return len(matched)
 
 
 class Trainer:
