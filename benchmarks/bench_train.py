@@ -102,10 +102,12 @@ def loader_throughput(batches: int, workers: int = 2, batch: int = 8, data_root:
     from torch.utils.data import DataLoader
 
     from pysot_ss.datasets import build_train_dataset
+    from pysot_ss.datasets.generate import generate_missing_data
 
     cfg = get_cfg()
     if data_root:
         cfg.DATASET.SYNTHETIC.ROOT = data_root
+    generate_missing_data(cfg)  # the default synthetic images, when missing
     ds = build_train_dataset(cfg, epoch_len=batch * (batches + 1))
     loader = DataLoader(ds, batch_size=batch, num_workers=workers, shuffle=False, drop_last=True)
     it = iter(loader)

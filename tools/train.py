@@ -19,8 +19,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from pysot_ss.core import distributed as du  # noqa: E402
 from pysot_ss.core.config import load_cfg  # noqa: E402
-from pysot_ss.core.trainer import Trainer, ensure_clusters  # noqa: E402
+from pysot_ss.core.trainer import Trainer  # noqa: E402
+from pysot_ss.core.two_stage import ensure_clusters  # noqa: E402
+from pysot_ss.datasets.generate import generate_missing_data  # noqa: E402
 from pysot_ss.utils.checkpoint import CheckpointError  # noqa: E402
+from pysot_ss.utils.logging import close_logger, setup_logger  # noqa: E402
 from pysot_ss.utils.registry import RegistryError  # noqa: E402
 from toolkit.utils.errors import ToolkitError  # noqa: E402
 
@@ -35,6 +38,15 @@ def parse_args(argv=None):
     p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
     p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
     return p.parse_args(argv)
+
+
+def prepare_data(cfg, dist_info: du.DistInfo) -> None:
+    """The explicit data step: generate the default synthetic images if missing (DATASET.GENERATE_IF_MISSING)."""
+    if dist_info.is_main:
+        log = setup_logger("pysot_ss.data", None, dist_info.rank)
+        generate_missing_data(cfg, log)
+        close_logger(log)
+    du.barrier()
 
 
 def main(argv=None) -> int:
@@ -54,6 +66,7 @@ def main(argv=None) -> int:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     try:
+        prepare_data(cfg, dist_info)
         ensure_clusters(cfg, dist_info, args.opts)
         path = Trainer(cfg, dist_info, resume=args.resume).train()
         if path is not None:

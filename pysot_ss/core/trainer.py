@@ -16,7 +16,6 @@ Conventions (those of pysot's tools/train.py, improved):
 from __future__ import annotations
 
 import math
-import random
 import re
 import time
 from collections import defaultdict
@@ -32,46 +31,15 @@ from torch.utils.data.distributed import DistributedSampler
 
 from pysot_ss.core import distributed as du
 from pysot_ss.core.config import save_cfg
+from pysot_ss.core.rng import get_rng_state, seed_everything, set_rng_state
 from pysot_ss.losses import Objective
 from pysot_ss.models import build_model
-from pysot_ss.utils.checkpoint import load_checkpoint, load_weights, save_checkpoint
+from pysot_ss.utils.checkpoint import load_backbone, load_checkpoint, load_weights, save_checkpoint
 from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger
 from pysot_ss.utils.optim import make_optimizer
 
 BATCH_KEYS = ("template", "search", "offset", "negative", "mean_color")
 _CKPT_RE = re.compile(r"^checkpoint_e(\d+)\.pth$")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# RNG states as plain tensors / lists, so checkpoints load with torch.load(weights_only=True)
-# ------------------------------------------------------------------------------------------------------------
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def get_rng_state() -> Dict[str, object]:
-    version, state, gauss = random.getstate()
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    out = {"python": {"version": version, "state": torch.tensor(state, dtype=torch.int64), "gauss": gauss},
-           "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                     "has_gauss": int(has_gauss), "cached": float(cached)},
-           "torch": torch.get_rng_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        out["cuda"] = torch.cuda.get_rng_state()
-    return out
-
-
-def set_rng_state(state: Dict[str, object]) -> None:
-    py = state["python"]
-    random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
-    nps = state["numpy"]
-    np.random.set_state(("MT19937", nps["keys"].numpy().astype(np.uint32), nps["pos"], nps["has_gauss"],
-                         nps["cached"]))
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state(state["cuda"])
 
 
 def latest_checkpoint(out_dir) -> Optional[Path]:
@@ -96,21 +64,6 @@ def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     return make_optimizer(t.OPTIMIZER, params, t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY,
                           key="TRAIN.OPTIMIZER")
-
-
-def load_backbone(backbone: nn.Module, path) -> int:
-    """Backbone weights from a backbone-only state dict or a whole-model checkpoint ('backbone.' keys)."""
-    from pysot_ss.utils.checkpoint import CheckpointError, extract_state_dict
-
-    state = extract_state_dict(load_checkpoint(path), path)
-    if any(k.startswith("backbone.") for k in state):
-        state = {k[len("backbone."):]: v for k, v in state.items() if k.startswith("backbone.")}
-    own = backbone.state_dict()
-    matched = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
-    if not matched:
-        raise CheckpointError(f"{path}: no weight matches the backbone (BACKBONE.PRETRAINED)")
-    backbone.load_state_dict(matched, strict=False)
-    return len(matched)
 
 
 class Trainer:
@@ -413,115 +366,3 @@ class Trainer:
                       f"batch_time: {bt:.3f}s  data_wait: {avg.get('data_time', float('nan')):.3f}s  "
                       f"{pairs_per_step / max(bt, 1e-9):.1f} pairs/s  ETA {int(eta // 3600)}:"
                       f"{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Two-stage hard negatives (paper 3.5): stage-1 model -> K-means clusters -> stage-2 training
-# ------------------------------------------------------------------------------------------------------------
-_STAGE1_DROP = ("SAMPLER.", "CLUSTER.", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_DIR", "TRAIN.RESUME")
-
-
-def stage1_opts(opts) -> List[str]:
-    """The command-line overrides that also apply to an automatic stage-1 run (not its output or sampler)."""
-    opts = list(opts or [])
-    out = []
-    for k, v in zip(opts[0::2], opts[1::2]):
-        if not str(k).startswith(_STAGE1_DROP):
-            out += [k, v]
-    return out
-
-
-def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
-    """For SAMPLER.TYPE hard_negative with a missing SAMPLER.CLUSTER_FILE: build it from the stage-1 run named by
-    CLUSTER.STAGE1_CFG (reusing its OUTPUT_DIR/model.pth, or training it first with --resume auto). Without
-    CLUSTER.STAGE1_CFG a missing file is an error that spells out the two-stage recipe."""
-    from pysot_ss.core.config import load_cfg
-
-    if cfg.SAMPLER.TYPE != "hard_negative":
-        return
-    target = str(cfg.SAMPLER.CLUSTER_FILE)
-    if target and Path(target).is_file():
-        if dist_info.is_main:
-            setup_logger("pysot_ss.stages", None, 0).info(f"hard negatives: using the clusters file {target}")
-        return
-    if not target:
-        raise ValueError("SAMPLER.TYPE hard_negative needs SAMPLER.CLUSTER_FILE (the clusters file of stage 1)")
-    if not cfg.CLUSTER.STAGE1_CFG:
-        raise FileNotFoundError(
-            f"SAMPLER.CLUSTER_FILE {target} does not exist. Two-stage recipe: "
-            f"(1) python tools/train.py --cfg <stage-1 config, e.g. experiments/s2siamfc/stage1.yaml>; "
-            f"(2) python tools/cluster.py --cfg <that config> --out {target}; (3) train this config again. "
-            f"Or set CLUSTER.STAGE1_CFG to do (1)-(2) automatically.")
-    s1 = load_cfg(cfg.CLUSTER.STAGE1_CFG, stage1_opts(opts))
-    s1.SEED, s1.DEVICE = cfg.SEED, cfg.DEVICE
-    if s1.SAMPLER.TYPE == "hard_negative":
-        raise ValueError(f"CLUSTER.STAGE1_CFG {cfg.CLUSTER.STAGE1_CFG} uses the hard_negative sampler itself")
-    snapshot = Path(s1.TRAIN.OUTPUT_DIR) / "model.pth"
-    logger = setup_logger("pysot_ss.stages", None, dist_info.rank)
-    if snapshot.is_file():
-        diff = _training_differences(s1, snapshot)
-        if diff:
-            raise ValueError(
-                f"{snapshot}: this stage-1 model was trained with other settings than this run asks for "
-                f"({'; '.join(diff[:6])}); reusing it would cluster with the wrong model. Move it away, or point "
-                f"the stage-1 run elsewhere (its TRAIN.OUTPUT_DIR in {cfg.CLUSTER.STAGE1_CFG}).")
-    if not _finished(s1, snapshot):
-        logger.info(f"{target} missing: training stage 1 ({cfg.CLUSTER.STAGE1_CFG} -> {snapshot}) first")
-        Trainer(s1, dist_info, resume="auto").train()
-    else:
-        logger.info(f"{target} missing: reusing the finished stage-1 model {snapshot}")
-    if dist_info.is_main:
-        from pysot_ss.core.cluster import build_clusters
-
-        logger.info(f"building {target} from {snapshot}")
-        build_clusters(cfg, snapshot, out=target, device=dist_info.device)
-        logger.info(f"wrote {target}")
-    du.barrier()
-    close_logger(logger)
-
-
-# keys that do not change what a run learns (where it ran, how it logged, how it is tracked afterwards)
-_NOT_TRAINING = ("DEVICE", "TRAIN.NUM_WORKERS", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_DIR", "TRAIN.RESUME",
-                 "TRAIN.PRINT_FREQ", "TRAIN.LOG_IMAGES_EVERY", "TRAIN.EPOCHS", "TRAIN.MAX_STEPS", "TRACK.", "CLUSTER.",
-                 "LOSS.ADVERSARIAL_MASK.LOG_EVERY")
-
-
-def _flatten(node, prefix="") -> Dict[str, object]:
-    out = {}
-    for k, v in node.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def _training_differences(cfg, snapshot: Path) -> List[str]:
-    """'KEY: stored vs wanted' for the training settings (SEED, data, losses, sizes...) in which the config stored
-    in `snapshot` differs from `cfg` ([] when equal, or when the snapshot stores no config). EPOCHS/MAX_STEPS are
-    left to `_finished` (an unfinished run is resumed)."""
-    from yacs.config import CfgNode as CN
-
-    stored = load_checkpoint(snapshot).get("config")
-    if not isinstance(stored, str):
-        return []
-    have, want = _flatten(CN.load_cfg(stored)), _flatten(cfg)
-    out = []
-    for k in sorted(set(have) | set(want)):
-        if k.startswith(_NOT_TRAINING) or k in _NOT_TRAINING:
-            continue
-        a, b = have.get(k), want.get(k)
-        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-            a, b = list(a), list(b)
-        if a != b:
-            out.append(f"{k}: {a!r} vs {b!r}")
-    return out
-
-
-def _finished(cfg, snapshot: Path) -> bool:
-    """Whether `snapshot` (a Trainer's model.pth) completed the run `cfg` describes (epochs or MAX_STEPS)."""
-    if not snapshot.is_file():
-        return False
-    ckpt = load_checkpoint(snapshot)
-    epoch, step = int(ckpt.get("epoch", 0)), int(ckpt.get("step", 0))
-    return epoch >= cfg.TRAIN.EPOCHS or (cfg.TRAIN.MAX_STEPS > 0 and step >= cfg.TRAIN.MAX_STEPS)

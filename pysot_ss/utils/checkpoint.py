@@ -83,6 +83,19 @@ def load_weights(model: torch.nn.Module, path, strict: bool = True, map_location
     return obj
 
 
+def load_backbone(backbone: torch.nn.Module, path) -> int:
+    """Backbone weights from a backbone-only state dict or a whole-model checkpoint ('backbone.' keys)."""
+    state = extract_state_dict(load_checkpoint(path), path)
+    if any(k.startswith("backbone.") for k in state):
+        state = {k[len("backbone."):]: v for k, v in state.items() if k.startswith("backbone.")}
+    own = backbone.state_dict()
+    matched = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not matched:
+        raise CheckpointError(f"{path}: no weight matches the backbone (BACKBONE.PRETRAINED)")
+    backbone.load_state_dict(matched, strict=False)
+    return len(matched)
+
+
 def config_from_checkpoint(path) -> Optional[str]:
     """The YAML config stored in a pysot-ss checkpoint, or None."""
     obj = load_checkpoint(path)

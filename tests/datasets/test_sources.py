@@ -170,7 +170,7 @@ def test_several_sources_and_weights(tmp_path):
     assert refs == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 0), (1, 1), (1, 1)]
 
 
-def test_default_synthetic_root_is_generated_when_missing(tmp_path, monkeypatch):
+def _fake_generator(tmp_path, monkeypatch):
     made = []
 
     def fake_generate(out_dir, n=200, seed=0, **kw):
@@ -178,16 +178,41 @@ def test_default_synthetic_root_is_generated_when_missing(tmp_path, monkeypatch)
         write_images(tmp_path / out_dir, 3)
         return tmp_path / out_dir
 
+    import pysot_ss.datasets.generate as generate
     import toolkit.datasets.synthetic as synthetic
     monkeypatch.setattr(synthetic, "generate_unlabeled_images", fake_generate)
+    monkeypatch.setattr(generate, "generate_unlabeled_images", fake_generate)
     monkeypatch.chdir(tmp_path)
+    return made
+
+
+def test_building_on_a_missing_root_generates_nothing(tmp_path, monkeypatch):
+    made = _fake_generator(tmp_path, monkeypatch)
     cfg = get_cfg()                     # DATASET.NAMES = ["SYNTHETIC"], ROOT data/synthetic/unlabeled
-    src = build_sources(cfg)[0]
-    assert made == ["data/synthetic/unlabeled"] and len(src) == 3
-    build_sources(cfg)
-    assert len(made) == 1               # present now: not generated again
-    cfg.DATASET.SYNTHETIC.ROOT = "data/other"
+    assert cfg.DATASET.GENERATE_IF_MISSING
+    for build in (build_sources, lambda c: build_train_dataset(c, epoch_len=2)):
+        with pytest.raises(DataSourceError, match="GENERATE_IF_MISSING"):   # the error says how to get data
+            build(cfg)
+    assert made == [] and not (tmp_path / "data").exists()
+
+
+def test_default_synthetic_root_is_generated_only_on_request(tmp_path, monkeypatch, caplog):
+    from pysot_ss.datasets.generate import GENERATE_DEFAULT, generate_missing_data
+    made = _fake_generator(tmp_path, monkeypatch)
+    cfg = get_cfg()
+    assert GENERATE_DEFAULT == cfg.DATASET.GENERATE_IF_MISSING          # one default, in code and config
     cfg.DATASET.GENERATE_IF_MISSING = False
+    assert generate_missing_data(cfg) == [] and made == []
+    cfg.DATASET.GENERATE_IF_MISSING = True
+    with caplog.at_level("INFO", logger="pysot_ss.data"):
+        generate_missing_data(cfg)
+    assert made == ["data/synthetic/unlabeled"] and "generating" in caplog.text
+    assert len(build_sources(cfg)[0]) == 3
+    generate_missing_data(cfg)
+    assert len(made) == 1               # present now: not generated again
+    cfg.DATASET.NAMES = ["MINE"]        # a user's source (not SYNTHETIC, not the default ROOT) is never generated
+    cfg.DATASET.MINE = type(cfg.DATASET)({"TYPE": "image_folder", "ROOT": "data/other"})
+    assert generate_missing_data(cfg) == [] and len(made) == 1
     with pytest.raises(DataSourceError, match="data/other"):
         build_sources(cfg)
 

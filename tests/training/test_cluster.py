@@ -1,12 +1,10 @@
-"""K-means hard negatives: clusters file format, determinism, K clipping, the CLI and the automatic stage 1."""
+"""K-means hard negatives: clusters file format, determinism, K clipping, the CLI (the automatic stage 1: test_two_stage.py)."""
 import json
 
 import pytest
 
 from pysot_ss.core.cluster import build_clusters, kmeans
 from pysot_ss.core.config import get_cfg
-from pysot_ss.core.distributed import DistInfo
-from pysot_ss.core.trainer import Trainer, ensure_clusters
 from pysot_ss.datasets import build_sources, build_train_dataset
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import save_checkpoint
@@ -78,31 +76,6 @@ def test_cluster_cli(images, tmp_path):
     assert main(["--config", str(cfg_path), "--device", "cpu"]) == 0  # snapshot/out default to OUTPUT_DIR
     assert json.loads((tmp_path / "clusters.json").read_text())["k"] == 3
     assert main(["--cfg", str(cfg_path), "--snapshot", str(tmp_path / "none.pth")]) == 2
-
-
-def test_missing_clusters_file_runs_stage1_then_clusters(images, tmp_path):
-    s1 = _cfg(images, tmp_path / "stage1")
-    s1_path = tmp_path / "stage1.yaml"
-    s1_path.write_text(s1.dump())
-    cfg = _cfg(images, tmp_path / "stage2")
-    cfg.SAMPLER.TYPE = "hard_negative"
-    cfg.SAMPLER.CLUSTER_FILE = str(tmp_path / "stage1" / "clusters.json")
-    with pytest.raises(FileNotFoundError, match="tools/cluster.py"):
-        ensure_clusters(cfg, DistInfo())
-    cfg.CLUSTER.STAGE1_CFG = str(s1_path)
-    ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1", "TRAIN.OUTPUT_DIR", "ignored"])
-    assert (tmp_path / "stage1" / "model.pth").is_file()
-    assert json.loads((tmp_path / "stage1" / "clusters.json").read_text())["k"] == 3
-    cfg.TRAIN.MAX_STEPS = 1
-    assert Trainer(cfg).train().is_file()
-    # a finished stage-1 model of another seed is not silently reused for this one
-    (tmp_path / "stage1" / "clusters.json").unlink()
-    cfg.SEED = s1.SEED + 1
-    with pytest.raises(ValueError, match=rf"SEED: {s1.SEED} vs {s1.SEED + 1}"):
-        ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1"])
-    cfg.SEED = s1.SEED  # same settings (a different device or worker count does not matter): reused
-    ensure_clusters(cfg, DistInfo(), opts=["TRAIN.MAX_STEPS", "1", "TRAIN.NUM_WORKERS", "0", "DEVICE", "cpu"])
-    assert (tmp_path / "stage1" / "clusters.json").is_file()
 
 
 def test_clustering_embeds_one_frame_per_video(images, tmp_path):

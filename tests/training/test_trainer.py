@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from pysot_ss.core.config import get_cfg, load_cfg
-from pysot_ss.core.trainer import Trainer, latest_checkpoint, lr_gamma, stage1_opts
+from pysot_ss.core.trainer import Trainer, latest_checkpoint, lr_gamma
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_checkpoint, load_weights
 
@@ -175,10 +175,29 @@ def test_every_experiment_config_loads():
     assert Path(full.SAMPLER.CLUSTER_FILE).parent == Path(stage1.TRAIN.OUTPUT_DIR)
 
 
-def test_stage1_opts_keep_schedule_but_not_outputs():
-    opts = ["TRAIN.EPOCHS", "1", "TRAIN.OUTPUT_DIR", "x", "SAMPLER.TYPE", "single_image", "CLUSTER.K", "3",
-            "TRAIN.MAX_STEPS", "5"]
-    assert stage1_opts(opts) == ["TRAIN.EPOCHS", "1", "TRAIN.MAX_STEPS", "5"]
+def test_cli_generates_the_default_data_explicitly_and_says_how_when_off(images, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import pysot_ss.datasets.generate as generate
+    from tools.train import main
+
+    made = []
+
+    def fake_generate(out_dir, **kw):               # the 12 fixture images instead of 200 rendered ones
+        made.append(out_dir)
+        shutil.copytree(images, out_dir)
+        return out_dir
+
+    monkeypatch.setattr(generate, "generate_unlabeled_images", fake_generate)
+    monkeypatch.chdir(tmp_path)                     # the default ROOT data/synthetic/unlabeled is missing here
+    opts = ["--cfg", "", "--device", "cpu", "--opts", "TRAIN.EXEMPLAR_SIZE", "103", "TRAIN.SEARCH_SIZE", "135",
+            "LOSS.R_POS", "8", "TRAIN.BATCH_SIZE", "2", "TRAIN.NUM_WORKERS", "0", "TRAIN.PAIRS_PER_EPOCH", "2",
+            "TRAIN.EPOCHS", "1", "TRAIN.OUTPUT_DIR", str(tmp_path / "run")]
+    assert main(opts + ["DATASET.GENERATE_IF_MISSING", "False"]) == 2 and made == []
+    assert "GENERATE_IF_MISSING" in capsys.readouterr().err
+    assert main(opts) == 0
+    assert "generating the synthetic unlabeled training images" in capsys.readouterr().err   # logged
+    assert len(made) == 1 and (tmp_path / "data" / "synthetic" / "unlabeled").is_dir()
 
 
 def test_cli_reports_bad_config(tmp_path, capsys):

@@ -23,6 +23,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
+from pysot_ss.core.config import get_cfg
 from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.images import IMAGE_EXTS, is_image  # noqa: F401  (the one list; re-exported)
@@ -110,7 +111,11 @@ class ImageSource:
         if self.root is None:
             raise DataSourceError(f"{self.describe()}: ROOT is not set")
         if not self.root.exists():
-            raise DataSourceError(f"{self.describe()}: ROOT not found: {self.root}")
+            hint = ""
+            if self.name == "SYNTHETIC" or self.root == Path(get_cfg().DATASET.SYNTHETIC.ROOT):
+                hint = (" (synthetic images: generate them with tools/train.py and DATASET.GENERATE_IF_MISSING True, "
+                        "or tools/quickstart.py / make demo; or set DATASET.SYNTHETIC.ROOT to a folder of images)")
+            raise DataSourceError(f"{self.describe()}: ROOT not found: {self.root}{hint}")
         if must_be_dir and not self.root.is_dir():
             raise DataSourceError(f"{self.describe()}: ROOT is not a folder: {self.root}")
         return self.root
@@ -198,21 +203,6 @@ class ImageListSource(ImageSource):
         return self.items[index]
 
 
-def _maybe_generate_synthetic(cfg, name: str, node) -> None:
-    """Generate the default synthetic unlabeled images when they are configured, missing and allowed."""
-    from pysot_ss.core.config import get_cfg
-    default_root = get_cfg().DATASET.SYNTHETIC.ROOT
-    root = node_get(node, "ROOT", "")
-    if not root or os.path.exists(os.path.expanduser(str(root))):
-        return
-    if not bool(cfg.DATASET.get("GENERATE_IF_MISSING", False)):
-        return
-    if name != "SYNTHETIC" and str(root) != default_root:
-        return
-    from toolkit.datasets.synthetic import generate_unlabeled_images   # writes into a temp folder, then renames
-    generate_unlabeled_images(os.path.expanduser(str(root)))
-
-
 def build_sources(cfg) -> List[ImageSource]:
     """One source per name of cfg.DATASET.NAMES, built by SOURCES[cfg.DATASET.<NAME>.TYPE](name, node)."""
     from pysot_ss.datasets import sources as _registered  # noqa: F401  (registers the built-in types)
@@ -228,6 +218,5 @@ def build_sources(cfg) -> List[ImageSource]:
         typ = node_get(node, "TYPE", "")
         if not typ:
             raise DataSourceError(f"DATASET.{name}.TYPE is not set; registered types: {', '.join(SOURCES.names())}")
-        _maybe_generate_synthetic(cfg, name, node)
         out.append(SOURCES.build(typ, name, node))
     return out
