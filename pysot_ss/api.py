@@ -20,6 +20,7 @@ from typing import Dict, Iterable, Optional, Tuple
 from yacs.config import CfgNode as CN
 
 from pysot_ss.core.config import get_cfg, load_cfg, merge_opts, snapshot_config
+from pysot_ss.export.runtime import config_from_onnx
 from pysot_ss.utils.checkpoint import CheckpointError, load_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,13 +61,21 @@ def resolve_config(config_or_name) -> Path:
                             f"(looked for {exp}); experiments: {', '.join(known) or '(none)'}")
 
 
-def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]] = None) -> CN:
-    """The effective config: the given YAML/experiment, else the one stored in a pysot-ss checkpoint, else the
-    defaults; then `opts` (KEY VALUE ...)."""
+def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]] = None,
+               opts_label: str = "opts") -> CN:
+    """The effective config -- the one reader of configs for every tool: the given YAML/experiment, else the one
+    stored in the snapshot (a pysot-ss checkpoint, or the metadata of a tools/export_onnx.py file), else the
+    defaults; then `opts` (KEY VALUE ...; errors name `opts_label`)."""
     if config_or_name is not None:
-        return load_cfg(str(resolve_config(config_or_name)), opts)
-    cfg = (snapshot_config(snapshot) if snapshot is not None else None) or get_cfg()
-    return merge_opts(cfg, opts, label="opts")
+        return merge_opts(load_cfg(str(resolve_config(config_or_name))), opts, label=opts_label)
+    if _is_onnx(snapshot):
+        if not os.path.isfile(str(snapshot)):
+            raise CheckpointError(f"snapshot not found: {snapshot}")
+        cfg = get_cfg()
+        cfg.merge_from_other_cfg(config_from_onnx(snapshot))
+    else:
+        cfg = (snapshot_config(snapshot) if snapshot is not None else None) or get_cfg()
+    return merge_opts(cfg, opts, label=opts_label)
 
 
 class TrackResult(tuple):
@@ -150,14 +159,7 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
         config_or_name, snapshot = None, zoo_snapshot(config_or_name)
     if _is_onnx(snapshot) and not os.path.isfile(str(snapshot)):
         raise CheckpointError(f"snapshot not found: {snapshot}")
-    if _is_onnx(snapshot) and config_or_name is None:
-        from pysot_ss.export.runtime import config_from_onnx
-
-        cfg = get_cfg()
-        cfg.merge_from_other_cfg(config_from_onnx(snapshot))
-        cfg = merge_opts(cfg, opts, label="opts")
-    else:
-        cfg = config_for(config_or_name, None if _is_onnx(snapshot) else snapshot, opts)
+    cfg = config_for(config_or_name, snapshot, opts)
     if device is not None:
         cfg.DEVICE = str(device)
     return Tracker(build_from_config(cfg, snapshot))

@@ -19,7 +19,9 @@ from typing import Optional, Sequence
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg, merge_file, save_cfg, snapshot_config
+from pysot_ss.api import build_from_config, config_for
+from pysot_ss.core.config import get_cfg, save_cfg
+from pysot_ss.utils.checkpoint import CheckpointError
 
 __all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory", "requires_weights",
            "default_tracker_name", "run_test"]
@@ -31,40 +33,15 @@ class TesterError(Exception):
 
 # ------------------------------------------------------------------------------------------------ config
 
-def _merge_opts(cfg: CN, opts: Optional[Sequence[str]]) -> None:
-    opts = list(opts or [])
-    if len(opts) % 2:
-        raise TesterError(f"--opts needs KEY VALUE pairs, got an odd number of items: {opts}")
-    try:
-        cfg.merge_from_list(opts)
-    except (KeyError, ValueError, AssertionError) as e:
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        raise TesterError(f"--opts: {msg}") from None
-
-
 def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = None,
                       opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None,
                       device: Optional[str] = None) -> CN:
-    """The effective tracking config; the snapshot's stored config is used only when no --config is given."""
-    cfg = get_cfg()
-    if config:
-        try:
-            merge_file(cfg, config)
-        except (FileNotFoundError, KeyError, ValueError) as e:
-            raise TesterError(e.args[0] if e.args else str(e)) from None
-    elif snapshot and str(snapshot).lower().endswith(".onnx"):  # tools/export_onnx.py stores the config inside
-        from pysot_ss.export.runtime import config_from_onnx
-        try:
-            cfg.merge_from_other_cfg(config_from_onnx(snapshot))
-        except (ValueError, KeyError, AssertionError) as e:
-            raise TesterError(str(e)) from None
-    elif snapshot:
-        from pysot_ss.utils.checkpoint import CheckpointError
-        try:
-            cfg = snapshot_config(snapshot) or cfg
-        except CheckpointError as e:
-            raise TesterError(str(e)) from None
-    _merge_opts(cfg, opts)
+    """The effective tracking config (``pysot_ss.api.config_for``, the one config reader: --config YAML or
+    experiment name, else the config stored in the snapshot, .pth or .onnx), then --tracker / --device."""
+    try:
+        cfg = config_for(config or None, snapshot or None, opts, opts_label="--opts")
+    except (FileNotFoundError, KeyError, ValueError, AssertionError, CheckpointError) as e:
+        raise TesterError(e.args[0] if e.args else str(e)) from None
     if tracker:
         cfg.TRACK.TYPE = tracker
     if device:
@@ -122,8 +99,7 @@ class TrackerFactory:
         from pysot_ss.tracker import build_tracker
         if not self.snapshot:
             return build_tracker(cfg, None)
-        from pysot_ss.api import build_from_config  # load_tracker's build step, from an in-memory config
-        return build_from_config(cfg, self.snapshot)
+        return build_from_config(cfg, self.snapshot)  # load_tracker's build step, from an in-memory config
 
     def __repr__(self) -> str:
         return f"TrackerFactory({self.tracker_type!r}, snapshot={self.snapshot!r})"
