@@ -56,6 +56,7 @@ from torch.utils.flop_counter import FlopCounterMode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.quality import EVAL_SEQUENCES  # noqa: E402  (the fixed eval split of ../shared/data)
 from pysot_ss.api import load_tracker, zoo_snapshot  # noqa: E402
 from toolkit.datasets import DatasetFactory  # noqa: E402
 from toolkit.datasets.synthetic import generate_benchmark  # noqa: E402
@@ -63,8 +64,6 @@ from toolkit.evaluation.ope_benchmark import boxes_to_xywh  # noqa: E402
 from toolkit.utils.bbox import init_box  # noqa: E402
 from toolkit.utils.statistics import overlap_ratio, success_overlap  # noqa: E402
 
-# the fixed split of ../shared/data (its MANIFEST.md): never trained on
-EVAL_SEQUENCES = ("bag", "Crossing", "Girl", "ball1", "Deer", "MountainBike")
 # --variants: the template update's trade-offs, for the torch and the int8 runtime of the fast model
 VARIANTS = {
     "update_crop": ["TRACK.LINEAR_UPDATE", "True", "TRACK.UPDATE_SOURCE", "crop", "TRACK.UPDATE_EVERY", "1"],

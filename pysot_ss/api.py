@@ -66,11 +66,11 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
     """The effective config -- the one reader of configs for every tool: the given YAML/experiment, else the one
     stored in the snapshot (a pysot-ss checkpoint, or the metadata of a tools/export_onnx.py file), else the
     defaults; then `opts` (KEY VALUE ...; errors name `opts_label`)."""
+    if is_onnx_file(snapshot) and not os.path.isfile(str(snapshot)):
+        raise CheckpointError(f"snapshot not found: {snapshot}")
     if config_or_name is not None:
         return merge_opts(load_cfg(str(resolve_config(config_or_name))), opts, label=opts_label)
-    if _is_onnx(snapshot):
-        if not os.path.isfile(str(snapshot)):
-            raise CheckpointError(f"snapshot not found: {snapshot}")
+    if is_onnx_file(snapshot):
         cfg = get_cfg()
         cfg.merge_from_other_cfg(config_from_onnx(snapshot))
     else:
@@ -126,7 +126,8 @@ class Tracker:
         return f"Tracker({type(self.tracker).__name__})"
 
 
-def _is_onnx(snapshot) -> bool:
+def is_onnx_file(snapshot) -> bool:
+    """Is `snapshot` an ONNX export (tools/export_onnx.py), which runs on the siamfc_onnx engine?"""
     return snapshot is not None and str(snapshot).lower().endswith(".onnx")
 
 
@@ -157,8 +158,6 @@ def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cp
     """
     if snapshot is None and isinstance(config_or_name, str) and config_or_name in ZOO:
         config_or_name, snapshot = None, zoo_snapshot(config_or_name)
-    if _is_onnx(snapshot) and not os.path.isfile(str(snapshot)):
-        raise CheckpointError(f"snapshot not found: {snapshot}")
     cfg = config_for(config_or_name, snapshot, opts)
     if device is not None:
         cfg.DEVICE = str(device)
@@ -171,7 +170,7 @@ def build_from_config(cfg, snapshot=None):
     is built from cfg and the snapshot's weights loaded (strictly), unless the tracker needs none."""
     from pysot_ss.tracker import build_tracker
 
-    if _is_onnx(snapshot):
+    if is_onnx_file(snapshot):
         cfg.TRACK.TYPE = "siamfc_onnx"
         return build_tracker(cfg, str(snapshot))
     model = None

@@ -204,25 +204,26 @@ def default_csv(args) -> Path:
 
 
 def make_tracker(args):
-    from pysot_ss.api import load_tracker
+    from pysot_ss.api import load_tracker, zoo_snapshot
 
     opts = list(args.opts or [])
     if args.tracker:
         opts += ["TRACK.TYPE", args.tracker]
     weight_free = bool(args.tracker) and args.tracker.startswith("opencv_")
+    snapshot = args.snapshot
     if args.fast:
-        if args.snapshot is not None or weight_free:
+        if snapshot is not None or weight_free:
             raise DemoError("--fast selects the zoo's real-time model: drop --snapshot / --tracker opencv_*")
         try:
-            return load_tracker("s2siamfc_fast", device=args.device, opts=opts)
-        except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
-            raise DemoError(str(e).strip('"')) from None
-    if args.snapshot is None and not weight_free:
+            snapshot = str(zoo_snapshot("s2siamfc_fast"))
+        except FileNotFoundError as e:
+            raise DemoError(str(e)) from None
+    if snapshot is None and not weight_free:
         raise DemoError("--snapshot is required for a learned tracker (or use --tracker opencv_csrt)")
-    if args.snapshot is not None and not os.path.isfile(args.snapshot):
-        raise DemoError(f"{args.snapshot}: snapshot not found")
+    if snapshot is not None and not os.path.isfile(snapshot):
+        raise DemoError(f"{snapshot}: snapshot not found")
     try:
-        return load_tracker(args.config, args.snapshot, device=args.device, opts=opts)
+        return load_tracker(args.config, snapshot, device=args.device, opts=opts)
     except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
         raise DemoError(str(e).strip('"')) from None
 

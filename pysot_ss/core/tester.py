@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.api import build_from_config, config_for
+from pysot_ss.api import build_from_config, config_for, is_onnx_file
 from pysot_ss.core.config import get_cfg, save_cfg
 from pysot_ss.utils.checkpoint import CheckpointError
 
@@ -112,7 +112,7 @@ def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] =
     if snapshot and not os.path.isfile(snapshot):
         raise TesterError(f"snapshot not found: {snapshot}")
     cfg = build_test_config(config, snapshot, opts, tracker, device)
-    if snapshot and str(snapshot).lower().endswith(".onnx"):
+    if is_onnx_file(snapshot):
         cfg.TRACK.TYPE = "siamfc_onnx"  # an exported network runs on ONNX Runtime, whatever the config says
     if requires_weights(cfg.TRACK.TYPE) and not snapshot:
         raise TesterError(f"tracker {cfg.TRACK.TYPE!r} needs weights: pass --snapshot <model.pth>")

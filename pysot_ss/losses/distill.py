@@ -25,6 +25,7 @@ from pysot_ss.core.config import snapshot_config
 from pysot_ss.losses.objective import LossModifier, PairLoss, StepState
 from pysot_ss.models.head.xcorr import batched_xcorr
 from pysot_ss.models.siamese import SiameseNet, build_model
+from pysot_ss.tracker.base import bf16_native
 from pysot_ss.utils.checkpoint import CheckpointError, load_weights
 from pysot_ss.utils.registry import LOSS_MODIFIERS
 
@@ -72,8 +73,7 @@ class Distill(LossModifier):
         device = state.template.device
         if next(self.teacher.parameters()).device != device:
             self.teacher.to(device)
-        bf16 = device.type == "cuda" or torch.backends.mkldnn.is_available()
-        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16_native(device)):
             zf = self.teacher.embed(state.template.float())
             xf = self.teacher.embed(state.search.float())
         return all_pair_logits(self.teacher, zf.float(), xf.float(), self.cross)

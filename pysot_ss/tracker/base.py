@@ -3,6 +3,7 @@ the fast SiamFC path runs (BatchNorm folded into the convolutions, channels_last
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Dict, Optional, Sequence
 
 import numpy as np
@@ -29,15 +30,16 @@ class BaseTracker:
         raise NotImplementedError
 
 
-def _cpu_flags() -> set:
+@functools.lru_cache(maxsize=1)
+def _cpu_flags() -> frozenset:  # a property of the machine: /proc/cpuinfo is read once
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                    return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return set()
+    return frozenset()
 
 
 def bf16_native(device: torch.device) -> bool:
