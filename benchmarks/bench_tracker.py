@@ -83,7 +83,7 @@ def shared_root() -> Path:
 # ---------------------------------------------------------------------------------------------- videos
 def load_videos(root: Path, names=None, max_frames: int = 0):
     """[(name, [decoded BGR frames], [gt rows])] of a folder of sequences (custom dataset), decoded up front."""
-    ds = DatasetFactory.create_dataset(name="bench", dataset_root=str(root))
+    ds = DatasetFactory.create_dataset(name="custom:bench", dataset_root=str(root))
     out = []
     for v in ds:
         if names is not None and v.name not in names:

@@ -48,12 +48,13 @@ from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.datasets import build_sources  # noqa: E402
 from toolkit.datasets import DatasetFactory  # noqa: E402
 from toolkit.datasets.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
-from toolkit.utils.atomic import atomic_write_text  # noqa: E402
+from sotbase.atomic import atomic_write_text  # noqa: E402
 
 # MANIFEST.md of the shared data: the fixed split
 TRAIN_SEQUENCES = ("Human3", "wakeboard7", "boat1", "MotorRolling", "car1")
 EVAL_SEQUENCES = ("bag", "Crossing", "Girl", "ball1", "Deer", "MountainBike")
-EVAL_DATASET = "QualityEval"  # a custom dataset name (matches no registered benchmark)
+EVAL_NAME = "QualityEval"
+EVAL_DATASET = "custom:" + EVAL_NAME  # a folder of our own sequences
 COPY_FILE = "COPY.json"       # written by benchmarks/quality_copy.py at the top of a size-capped copy
 SUPERVISED_CFG = "experiments/s2siamfc/siamfc_supervised.yaml"
 STUDY = "experiments/study"
@@ -199,7 +200,7 @@ def synthetic_data(work: Path, frame_step: int, smoke: bool) -> StudyData:
 def prepare_eval_dataset(d: StudyData, work: Path, max_videos: int = 0, max_frames: int = 0) -> None:
     """Write ``<work>/data/QualityEval/QualityEval.json`` (a pysot description of the eval sequences, frames read in
     place; the `max_videos` shortest and the first `max_frames` frames when > 0) and derive the EAO interval."""
-    ds = DatasetFactory.create_dataset(name="QualitySource", dataset_root=str(d.seq_root), videos=d.eval_videos)
+    ds = DatasetFactory.create_dataset(name="custom:QualitySource", dataset_root=str(d.seq_root), videos=d.eval_videos)
     videos = {v.name: v for v in ds}
     if max_videos > 0:
         shortest = sorted(d.eval_videos, key=lambda n: (len(videos[n].gt_traj), n))[:max_videos]
@@ -212,8 +213,8 @@ def prepare_eval_dataset(d: StudyData, work: Path, max_videos: int = 0, max_fram
         desc[name] = {"video_dir": name, "init_rect": gt[0], "attr": [], "gt_rect": gt,
                       "img_names": [os.path.abspath(p) for p in v.img_names[:n]]}
     d.eval_lengths = {name: len(desc[name]["gt_rect"]) for name in d.eval_videos}
-    d.eval_root = work / "data" / EVAL_DATASET
-    write_json(d.eval_root / f"{EVAL_DATASET}.json", desc)
+    d.eval_root = work / "data" / EVAL_NAME
+    write_json(d.eval_root / f"{EVAL_NAME}.json", desc)
     lo, hi, d.eao_info = eao_interval_from_lengths(list(d.eval_lengths.values()))
     d.eao_interval = (lo, hi)
     if max_frames > 0 or max_videos > 0:
@@ -323,12 +324,12 @@ def plan_tasks(rows: Sequence[str], work: Path, d: StudyData, a, k: Dict[str, in
             clusters = work / "train" / stage1 / "clusters.json"
             size = ["CLUSTER.IMAGE_SIZE", str(a.cluster_image_size)] if a.cluster_image_size > 0 else []
             deps = [add(Task(f"cluster_{stage1}", [
-                "tools/cluster.py", "--cfg", f"{STUDY}/ss_ac_am.yaml", "--snapshot", display_path(model(stage1)),
+                "tools/cluster.py", "--config", f"{STUDY}/ss_ac_am.yaml", "--snapshot", display_path(model(stage1)),
                 "--out", display_path(clusters), "--device", a.device, "--opts", "SEED", str(seed),
                 "CLUSTER.K", str(k["more" if kind == "more" else "train"]), *size, *data_opts(d, kind)],
                 [f"train_{stage1}"], clusters.is_file))]
             opts += ["SAMPLER.CLUSTER_FILE", display_path(clusters)]
-        add(Task(f"train_{run}", ["tools/train.py", "--cfg", config, "--seed", str(seed), "--device", a.device,
+        add(Task(f"train_{run}", ["tools/train.py", "--config", config, "--seed", str(seed), "--device", a.device,
                                   "--resume", "auto", "--opts", *opts], deps, model(run).is_file))
         return run
 
@@ -349,7 +350,7 @@ def plan_tasks(rows: Sequence[str], work: Path, d: StudyData, a, k: Dict[str, in
             args += ["--snapshot", display_path(model(train_run))] if train_run else []
             args += ["--tracker", tracker] if tracker else []
             args += ["--opts", *opts] if opts else []
-            out = results / EVAL_DATASET / run
+            out = results / EVAL_NAME / run
             files = ([out / "baseline" / v / f"{v}_001.txt" for v in d.eval_videos] if protocol == "reset"
                      else [out / f"{v}.txt" for v in d.eval_videos])
             tracked = add(Task(f"track_{run}_{protocol}", args, [f"train_{train_run}"] if train_run else [],
@@ -631,7 +632,7 @@ def study(a, argv: List[str]) -> int:
            "data": {"kind": d.kind, "sequences": display_path(d.seq_root), "train": d.train_videos,
                     "eval": d.eval_videos, "unlabeled": display_path(d.unlabeled_root),
                     "unlabeled_subdirs": d.unlabeled_subdirs, "frame_step": frame_step, "eval_lengths": d.eval_lengths,
-                    "eval_dataset": display_path(d.eval_root / f"{EVAL_DATASET}.json"), "notes": d.notes,
+                    "eval_dataset": display_path(d.eval_root / f"{EVAL_NAME}.json"), "notes": d.notes,
                     "eao_interval": list(d.eao_interval), "eao_rule": d.eao_info},
            "sizes": {**{key: getattr(a, key) for key in DEFAULTS}, "images": images, "clusters_k": k},
            "invocations": invocations, "rows": numbers, "claims": check_claims(numbers),

@@ -19,9 +19,12 @@ from typing import Dict, Iterable, Optional, Tuple
 
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg, load_cfg, merge_opts, snapshot_config
+from pysot_ss.errors import ConfigError
+from pysot_ss.core.config import get_cfg, load_cfg, merge_opts
 from pysot_ss.export.runtime import config_from_onnx
-from pysot_ss.utils.checkpoint import CheckpointError, load_weights
+from pysot_ss.models import build_model
+from pysot_ss.tracker.builder import build_tracker, needs_weights
+from pysot_ss.utils.checkpoint import CheckpointError, load_weights, snapshot_config
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = REPO / "experiments"
@@ -51,13 +54,13 @@ def resolve_config(config_or_name) -> Path:
     if p.is_file():
         return p
     if p.suffix.lower() in (".yaml", ".yml") or os.sep in str(config_or_name):
-        raise FileNotFoundError(f"config file not found: {p}")
+        raise ConfigError(f"config file not found: {p}")
     exp = EXPERIMENTS / str(config_or_name) / "config.yaml"
     if exp.is_file():
         return exp
     known = sorted(d.name for d in EXPERIMENTS.iterdir() if (d / "config.yaml").is_file()) \
         if EXPERIMENTS.is_dir() else []
-    raise FileNotFoundError(f"{config_or_name!r} is neither a config file nor an experiment name "
+    raise ConfigError(f"{config_or_name!r} is neither a config file nor an experiment name "
                             f"(looked for {exp}); experiments: {', '.join(known) or '(none)'}")
 
 
@@ -131,19 +134,6 @@ def is_onnx_file(snapshot) -> bool:
     return snapshot is not None and str(snapshot).lower().endswith(".onnx")
 
 
-def _needs_model(cfg) -> bool:
-    """Weight-free trackers (OpenCV's) skip building the network; SiamFC-style ones (BaseTracker) need it."""
-    from pysot_ss.tracker.base import BaseTracker
-    from pysot_ss.tracker.builder import register_all
-    from pysot_ss.utils.registry import TRACKERS
-
-    register_all()
-    if cfg.TRACK.TYPE not in TRACKERS:
-        return True  # let build_tracker raise its error listing the names
-    cls = TRACKERS.get(cfg.TRACK.TYPE)
-    return bool(getattr(cls, "needs_model", isinstance(cls, type) and issubclass(cls, BaseTracker)))
-
-
 def load_tracker(config_or_name=None, snapshot=None, device: Optional[str] = "cpu",
                  opts: Optional[Iterable[str]] = None) -> Tracker:
     """Config + model + weights -> :class:`Tracker` around cfg.TRACK.TYPE.
@@ -168,15 +158,11 @@ def build_from_config(cfg, snapshot=None):
     """The effective config + a weights file -> the registered tracker cfg.TRACK.TYPE (what load_tracker and
     tools/test.py's workers build). A ``*.onnx`` snapshot runs on the ``siamfc_onnx`` engine; otherwise the network
     is built from cfg and the snapshot's weights loaded (strictly), unless the tracker needs none."""
-    from pysot_ss.tracker import build_tracker
-
     if is_onnx_file(snapshot):
         cfg.TRACK.TYPE = "siamfc_onnx"
         return build_tracker(cfg, str(snapshot))
     model = None
-    if _needs_model(cfg) or snapshot is not None:
-        from pysot_ss.models import build_model
-
+    if needs_weights(cfg.TRACK.TYPE) or snapshot is not None:
         model = build_model(cfg)
         if snapshot is not None:
             load_weights(model, snapshot, strict=True)

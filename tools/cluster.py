@@ -19,8 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from pysot_ss.core.cluster import build_clusters  # noqa: E402
 from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.core.distributed import resolve_device  # noqa: E402
-from pysot_ss.utils.checkpoint import CheckpointError  # noqa: E402
-from toolkit.utils.errors import ToolkitError  # noqa: E402
+from sotbase.errors import UserError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -41,7 +40,7 @@ def main(argv=None) -> int:
         cfg = load_cfg(args.cfg, args.opts)
         snapshot = args.snapshot or str(Path(cfg.TRAIN.OUTPUT_DIR) / "model.pth")
         out = build_clusters(cfg, snapshot, out=args.out or None, device=resolve_device(args.device or cfg.DEVICE))
-    except (ToolkitError, CheckpointError, FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
+    except (UserError, OSError) as e:
         print(f"cluster.py: error: {e}", file=sys.stderr)
         return 2
     print(f"clusters: {out}")

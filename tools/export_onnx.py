@@ -14,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sotbase.errors import UserError  # noqa: E402
+
 
 def calibration_images(folder: str, count: int, seed: int):
     """`count` images drawn (seeded) from every image below `folder`."""
@@ -32,7 +34,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--snapshot", required=True, help="pysot-ss checkpoint or state dict (.pth)")
     p.add_argument("--out", required=True, help="ONNX file to write")
-    p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
+    p.add_argument("--config", "--cfg", help="experiment YAML or name (default: the config stored in the snapshot)")
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--int8", action="store_true", help="write a statically quantized int8 model (needs --calib)")
     p.add_argument("--calib", help="--int8: folder of unlabeled images to calibrate activation ranges on")
@@ -44,7 +46,7 @@ def main(argv=None) -> int:
     from pysot_ss.api import config_for
     from pysot_ss.export.onnx import export_onnx
     from pysot_ss.models import build_model
-    from pysot_ss.utils.checkpoint import CheckpointError, load_weights
+    from pysot_ss.utils.checkpoint import load_weights
 
     if args.int8 and not args.calib:
         p.error("--int8 needs --calib DIR (unlabeled images to calibrate on)")
@@ -55,7 +57,7 @@ def main(argv=None) -> int:
         model = build_model(cfg)
         load_weights(model, args.snapshot, strict=True)
         images = calibration_images(args.calib, args.calib_images, args.seed) if args.int8 else []
-    except (CheckpointError, FileNotFoundError, ValueError) as e:
+    except (UserError, OSError) as e:
         print(f"export_onnx: error: {e}", file=sys.stderr)
         return 2
     if not args.int8:

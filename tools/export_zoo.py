@@ -19,6 +19,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sotbase.errors import UserError  # noqa: E402
+
 
 FP16_MAX = 65504.0
 
@@ -48,7 +50,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--snapshot", required=True, help="pysot-ss checkpoint (model.pth of a training run)")
     p.add_argument("--out", required=True, help="zoo file to write (.pth)")
-    p.add_argument("--config", help="experiment YAML (default: the config stored in the snapshot)")
+    p.add_argument("--config", "--cfg", help="experiment YAML (default: the config stored in the snapshot)")
     p.add_argument("--note", default="", help="free text stored under zoo.note (how it was trained)")
     p.add_argument("--opts", nargs=argparse.REMAINDER, default=[],
                    help="KEY VALUE overrides of the stored config (e.g. TRACK.LINEAR_UPDATE True)")
@@ -56,13 +58,13 @@ def main(argv=None) -> int:
 
     from pysot_ss.api import config_for
     from pysot_ss.models import build_model
-    from pysot_ss.utils.checkpoint import CheckpointError, load_weights, save_checkpoint
+    from pysot_ss.utils.checkpoint import load_weights, save_checkpoint
 
     try:
         cfg = config_for(args.config, args.snapshot, args.opts)
         model = build_model(cfg)
         load_weights(model, args.snapshot, strict=True)  # checks that weights and config match
-    except (CheckpointError, FileNotFoundError, ValueError) as e:
+    except (UserError, OSError) as e:
         print(f"export_zoo: error: {e}", file=sys.stderr)
         return 2
     state, kept = fp16_state_dict(model.state_dict())

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from toolkit.datasets.synthetic import generate_benchmark
-from toolkit.utils.errors import ToolkitError
+from sotbase.errors import UserError
 
 
 def main(argv=None) -> int:
@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     try:
         roots = generate_benchmark(args.out, seed=args.seed, num_videos=args.num_videos, num_frames=args.frames,
                                    size=tuple(args.size), overwrite=args.overwrite)
-    except ToolkitError as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for layout, root in roots.items():

@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     p.add_argument("--data", default="data/synthetic", help="where generated data goes (relative to the repo)")
     p.add_argument("--results", default="results/quickstart", help="results root")
     p.add_argument("--outputs", default="outputs/quickstart", help="tables and plots")
-    p.add_argument("--config", default="experiments/quickstart/config.yaml", help="training config (stage 2)")
+    p.add_argument("--config", "--cfg", default="experiments/quickstart/config.yaml", help="training config (stage 2)")
     p.add_argument("--eao_interval", nargs=2, type=int, default=[20, 60],
                    help="EAO sequence-length interval suited to the 60-frame synthetic videos")
     p.add_argument("--skip_train", action="store_true", help="only evaluate already trained / shipped models")

@@ -19,8 +19,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description="track a benchmark with the VOT reset or the one-pass protocol")
     p.add_argument("--dataset", required=True,
                    help="VOT2016, VOT2017, VOT2018, VOT2019, OTB100 (= OTB2015), OTB50, OTB2013, GOT-10k, LaSOT, "
-                        "or the name of a custom folder of sequences (see --dataset_root)")
-    p.add_argument("--config", default="", help="experiment YAML (default: the config stored in the snapshot)")
+                        "or custom:<Name> for a folder of your own sequences (see --dataset_root)")
+    p.add_argument("--config", "--cfg", default="", help="experiment YAML (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", default="", help="model weights (.pth); not needed by trackers without weights")
     p.add_argument("--tracker", default="", help="registered tracker type, overrides TRACK.TYPE (e.g. opencv_kcf)")
     p.add_argument("--video", default="", help="only this video")

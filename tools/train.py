@@ -1,14 +1,14 @@
 #!/usr/bin/env python
 """Train SiamFC / S2SiamFC.
 
-    python tools/train.py --cfg experiments/s2siamfc/config.yaml                 # full method (two stages)
-    python tools/train.py --cfg experiments/s2siamfc/ss.yaml --opts TRAIN.EPOCHS 5 TRAIN.MAX_STEPS 100
-    python tools/train.py --cfg ... --resume auto                                 # continue the latest checkpoint
-    torchrun --standalone --nproc_per_node=4 tools/train.py --cfg ...             # DDP (NCCL, or gloo on CPU)
+    python tools/train.py --config experiments/s2siamfc/config.yaml                 # full method (two stages)
+    python tools/train.py --config experiments/s2siamfc/ss.yaml --opts TRAIN.EPOCHS 5 TRAIN.MAX_STEPS 100
+    python tools/train.py --config ... --resume auto                                 # continue the latest checkpoint
+    torchrun --standalone --nproc_per_node=4 tools/train.py --config ...             # DDP (NCCL, or gloo on CPU)
 
 Hard negatives (SAMPLER.TYPE hard_negative) need SAMPLER.CLUSTER_FILE; when it is missing and
 CLUSTER.STAGE1_CFG names the stage-1 config, that run is trained first (or its model.pth reused) and clustered.
-The explicit recipe: train stage1.yaml, then tools/cluster.py --cfg experiments/s2siamfc/stage1.yaml, then
+The explicit recipe: train stage1.yaml, then tools/cluster.py --config experiments/s2siamfc/stage1.yaml, then
 config.yaml. Exit status: 0 done, 2 bad configuration or data.
 """
 import argparse
@@ -22,10 +22,8 @@ from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.core.trainer import Trainer  # noqa: E402
 from pysot_ss.core.two_stage import ensure_clusters  # noqa: E402
 from pysot_ss.datasets.generate import generate_missing_data  # noqa: E402
-from pysot_ss.utils.checkpoint import CheckpointError  # noqa: E402
 from pysot_ss.utils.logging import close_logger, setup_logger  # noqa: E402
-from pysot_ss.utils.registry import RegistryError  # noqa: E402
-from toolkit.utils.errors import ToolkitError  # noqa: E402
+from sotbase.errors import UserError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -53,7 +51,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         cfg = load_cfg(args.cfg, args.opts)
-    except (FileNotFoundError, KeyError, ValueError) as e:
+    except (UserError, OSError) as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     if args.seed is not None:
@@ -72,7 +70,7 @@ def main(argv=None) -> int:
         if path is not None:
             print(f"model: {path}")
         return 0
-    except (ToolkitError, CheckpointError, RegistryError, FileNotFoundError, ValueError) as e:
+    except (UserError, OSError) as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     finally:

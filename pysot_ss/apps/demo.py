@@ -19,13 +19,14 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from toolkit.utils.atomic import atomic_output, publish, temp_beside
-from toolkit.utils.errors import ToolkitError
-from toolkit.utils.images import IMAGE_EXTS, is_image
+from pysot_ss.errors import PysotSSError
+from sotbase.atomic import atomic_output, publish, temp_beside
+from sotbase.errors import UserError
+from sotbase.images import IMAGE_EXTS, is_image
 
 
 
-class DemoError(ToolkitError):
+class DemoError(PysotSSError):
     """A bad input to the demo (video, box, snapshot): printed without a traceback by tools/demo.py."""
 
 
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="Example: python tools/demo.py --config experiments/s2siamfc/config.yaml "
                                        "--snapshot runs/s2siamfc/model.pth --video clip.mp4 --init 10,20,40,30 "
                                        "--out tracked.mp4")
-    p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
+    p.add_argument("--config", "--cfg", help="experiment YAML or name (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", help="weights (.pth) or an exported .onnx; not needed for --tracker opencv_*")
     p.add_argument("--fast", action="store_true",
                    help="the real-time model of the zoo (models/s2siamfc_fast_int8.onnx) instead of --snapshot")
@@ -204,7 +205,7 @@ def default_csv(args) -> Path:
 
 
 def make_tracker(args):
-    from pysot_ss.api import load_tracker, zoo_snapshot
+    from pysot_ss.api import load_tracker, zoo_snapshot  # lazy: torch's 1.5 s import waits until a tracker is needed
 
     opts = list(args.opts or [])
     if args.tracker:
@@ -286,7 +287,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         res = run(args)
-    except ToolkitError as e:
+    except UserError as e:
         print(f"demo: error: {e}", file=sys.stderr)
         return 2
     print(f"tracked {res['frames']} frames at {res['fps']:.1f} fps -> {res['csv']}"

@@ -113,7 +113,7 @@ def serve(tracker, region: str = "auto", name: str = "pysot-ss", log: bool = Fal
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="TraX server for the VOT toolkit around a pysot-ss tracker")
-    p.add_argument("--config", help="experiment YAML or name (default: the config stored in the snapshot)")
+    p.add_argument("--config", "--cfg", help="experiment YAML or name (default: the config stored in the snapshot)")
     p.add_argument("--snapshot", help="weights (.pth) or an exported .onnx; not needed for opencv_* trackers")
     p.add_argument("--tracker", help="registered tracker name (overrides TRACK.TYPE), e.g. opencv_csrt")
     p.add_argument("--region", default="auto", choices=REGION_TYPES, help="reply region type")
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     protect_stdout()  # before anything can print
-    from pysot_ss.api import load_tracker
+    from pysot_ss.api import load_tracker  # after protect_stdout: nothing imported may write to the TraX pipe
 
     opts = list(args.opts or []) + (["TRACK.TYPE", args.tracker] if args.tracker else [])
     tracker = load_tracker(args.config, args.snapshot, device=args.device, opts=opts).tracker  # dict form

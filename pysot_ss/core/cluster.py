@@ -25,7 +25,10 @@ import cv2
 import numpy as np
 import torch
 
-from toolkit.utils.atomic import atomic_write_json
+from pysot_ss.datasets import build_sources
+from pysot_ss.models import build_model
+from pysot_ss.utils.checkpoint import load_weights, snapshot_config
+from sotbase.atomic import atomic_write_json
 
 log = logging.getLogger("pysot_ss.cluster")
 
@@ -33,8 +36,6 @@ log = logging.getLogger("pysot_ss.cluster")
 def collect_items(cfg) -> List[Tuple[str, str]]:
     """[(video key, representative image path)] for every video of the configured training sources, in source
     order, each video once (the key of a video is the path of its representative image)."""
-    from pysot_ss.datasets import build_sources
-
     seen, items = set(), []
     for src in build_sources(cfg):
         _, keys = src.video_groups()
@@ -115,28 +116,19 @@ def write_clusters(obj: Dict, path) -> Path:
 def model_config(cfg, snapshot):
     """The network definition (INPUT, BACKBONE, HEAD) stored in a pysot-ss snapshot, else that of `cfg`: the
     stage-2 config may cluster with a stage-1 model of another architecture."""
-    from yacs.config import CfgNode
-
-    from pysot_ss.utils.checkpoint import config_from_checkpoint
-
-    text = config_from_checkpoint(snapshot)
-    if not text:
+    stored = snapshot_config(snapshot)
+    if stored is None:
         return cfg
-    stored = CfgNode.load_cfg(text)
     out = cfg.clone()
     out.defrost()
     for node in ("INPUT", "BACKBONE", "HEAD"):
-        if node in stored:
-            out[node] = stored[node]
+        out[node] = stored[node]
     return out
 
 
 def build_clusters(cfg, snapshot, out=None, device="cpu") -> Path:
     """Stage-1 snapshot + the config's training sources -> clusters file at `out` (default CLUSTER.OUTPUT, or
     OUTPUT_DIR/clusters.json). Returns the path written."""
-    from pysot_ss.models import build_model
-    from pysot_ss.utils.checkpoint import load_weights
-
     c = cfg.CLUSTER
     out = Path(out or c.OUTPUT or Path(cfg.TRAIN.OUTPUT_DIR) / "clusters.json")
     model = build_model(model_config(cfg, snapshot))

@@ -16,7 +16,8 @@ from typing import Iterable, Optional
 
 from yacs.config import CfgNode as CN
 
-from toolkit.utils.atomic import atomic_write_text
+from pysot_ss.errors import ConfigError
+from sotbase.atomic import atomic_write_text
 
 _C = CN()
 
@@ -225,48 +226,29 @@ def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -
     return merge_opts(cfg, opts)
 
 
-def snapshot_config(snapshot) -> Optional[CN]:
-    """The defaults + the config stored in a pysot-ss checkpoint, or None when the file stores none. DEVICE is
-    reset to 'auto': the training machine's device says nothing about where this one runs. A stored config
-    this version cannot read is a CheckpointError naming the file."""
-    from pysot_ss.utils.checkpoint import CheckpointError, config_from_checkpoint
-
-    stored = config_from_checkpoint(snapshot)
-    if not stored:
-        return None
-    cfg = get_cfg()
-    try:
-        cfg.merge_from_other_cfg(CN.load_cfg(stored))
-    except (KeyError, ValueError, AssertionError) as e:
-        raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss "
-                              f"({e.args[0] if e.args else e}); pass a config file explicitly") from None
-    cfg.DEVICE = "auto"
-    return cfg
-
-
 def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") -> CN:
     """Apply KEY VALUE overrides; errors name `label` (the flag or argument they came from)."""
     if opts:
         opts = list(opts)
         if len(opts) % 2:
-            raise ValueError(f"{label} needs KEY VALUE pairs, got an odd number of items: {opts}")
+            raise ConfigError(f"{label} needs KEY VALUE pairs, got an odd number of items: {opts}")
         try:
             cfg.merge_from_list(opts)
         except (KeyError, ValueError, AssertionError) as e:
-            raise ValueError(f"{label}: {e}") from None
+            raise ConfigError(f"{label}: {e}") from None
     return cfg
 
 
 def merge_file(cfg: CN, path: str) -> None:
     path = str(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"config file not found: {path}")
+        raise ConfigError(f"config file not found: {path}")
     try:
         cfg.merge_from_file(path)
     except KeyError as e:  # yacs: "Non-existent config key: X"
-        raise KeyError(f"{path}: {e.args[0] if e.args else e}") from None
+        raise ConfigError(f"{path}: {e.args[0] if e.args else e}") from None
     except (ValueError, AssertionError) as e:
-        raise ValueError(f"{path}: {e}") from None
+        raise ConfigError(f"{path}: {e}") from None
 
 
 def save_cfg(cfg: CN, path) -> None:

@@ -11,7 +11,6 @@ message, which tools/test.py prints without a traceback (exit status 2).
 """
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from pathlib import Path
@@ -20,14 +19,21 @@ from typing import Optional, Sequence
 from yacs.config import CfgNode as CN
 
 from pysot_ss.api import build_from_config, config_for, is_onnx_file
-from pysot_ss.core.config import get_cfg, save_cfg
-from pysot_ss.utils.checkpoint import CheckpointError
+from pysot_ss.core.config import save_cfg
+from pysot_ss.errors import PysotSSError
+from pysot_ss.tracker.builder import needs_weights
+from sotbase.errors import UserError
+from sotbase.registry import RegistryError
+from toolkit.datasets import DatasetFactory, split_custom
+from toolkit.protocols import run_dataset, select_videos
+from toolkit.protocols.display import open_display
+from toolkit.utils.errors import ToolkitError
 
-__all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory", "requires_weights",
+__all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory",
            "default_tracker_name", "run_test"]
 
 
-class TesterError(Exception):
+class TesterError(PysotSSError):
     """A problem with the arguments of a test run, reported as one line."""
 
 
@@ -40,8 +46,8 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
     experiment name, else the config stored in the snapshot, .pth or .onnx), then --tracker / --device."""
     try:
         cfg = config_for(config or None, snapshot or None, opts, opts_label="--opts")
-    except (FileNotFoundError, KeyError, ValueError, AssertionError, CheckpointError) as e:
-        raise TesterError(e.args[0] if e.args else str(e)) from None
+    except (UserError, OSError) as e:
+        raise TesterError(str(e)) from None
     if tracker:
         cfg.TRACK.TYPE = tracker
     if device:
@@ -51,58 +57,22 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
 
 # ------------------------------------------------------------------------------------------------ trackers
 
-def _tracker_class(name: str):
-    from pysot_ss.tracker.builder import register_all
-    from pysot_ss.utils.registry import TRACKERS, RegistryError
-    register_all()
-    try:
-        return TRACKERS.get(name)
-    except RegistryError as e:
-        raise TesterError(str(e)) from None
-
-
-def requires_weights(tracker_type: str) -> bool:
-    """Does this registered tracker need a network (and so a --snapshot)?
-
-    A class may say so with ``REQUIRES_WEIGHTS = True/False``; otherwise a constructor whose ``model`` argument
-    defaults to None (the OpenCV trackers) needs none.
-    """
-    cls = _tracker_class(tracker_type)
-    flag = getattr(cls, "REQUIRES_WEIGHTS", None)
-    if flag is not None:
-        return bool(flag)
-    try:
-        param = inspect.signature(cls).parameters.get("model")
-    except (TypeError, ValueError):
-        return True
-    return not (param is not None and param.default is None)
-
-
 class TrackerFactory:
-    """Picklable recipe of a tracker: the effective config (as YAML), the snapshot path and the device."""
+    """Picklable recipe of a tracker: the effective config, the snapshot path and the device (in cfg.DEVICE).
+    Each worker process calls it once; the build step is `pysot_ss.api.build_from_config`, as in load_tracker."""
 
     def __init__(self, cfg: CN, snapshot: Optional[str]):
-        self.cfg_yaml = cfg.dump()
+        self.cfg = cfg
         self.snapshot = snapshot
-        self.tracker_type = cfg.TRACK.TYPE
-
-    @property
-    def cfg(self) -> CN:
-        cfg = get_cfg()
-        cfg.merge_from_other_cfg(CN.load_cfg(self.cfg_yaml))
-        return cfg
 
     def __call__(self, num_threads: Optional[int] = None):
-        cfg = self.cfg
+        cfg = self.cfg.clone()
         if num_threads:
             cfg.TRACK.NUM_THREADS = int(num_threads)
-        from pysot_ss.tracker import build_tracker
-        if not self.snapshot:
-            return build_tracker(cfg, None)
-        return build_from_config(cfg, self.snapshot)  # load_tracker's build step, from an in-memory config
+        return build_from_config(cfg, self.snapshot)
 
     def __repr__(self) -> str:
-        return f"TrackerFactory({self.tracker_type!r}, snapshot={self.snapshot!r})"
+        return f"TrackerFactory({self.cfg.TRACK.TYPE!r}, snapshot={self.snapshot!r})"
 
 
 def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] = None,
@@ -114,7 +84,11 @@ def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] =
     cfg = build_test_config(config, snapshot, opts, tracker, device)
     if is_onnx_file(snapshot):
         cfg.TRACK.TYPE = "siamfc_onnx"  # an exported network runs on ONNX Runtime, whatever the config says
-    if requires_weights(cfg.TRACK.TYPE) and not snapshot:
+    try:
+        weights = needs_weights(cfg.TRACK.TYPE)
+    except RegistryError as e:
+        raise TesterError(str(e)) from None
+    if weights and not snapshot:
         raise TesterError(f"tracker {cfg.TRACK.TYPE!r} needs weights: pass --snapshot <model.pth>")
     return TrackerFactory(cfg, snapshot or None)
 
@@ -143,7 +117,6 @@ class _Prebuilt:
 # ------------------------------------------------------------------------------------------------ a run
 
 def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval):
-    from toolkit.datasets import DatasetFactory
     if not os.path.isdir(root):
         raise TesterError(f"dataset root not found: {root} (pass --dataset_root)")
     kwargs = dict(name=name, dataset_root=root, load_img=False)
@@ -176,17 +149,14 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
              opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None, progress: bool = True,
              log=None) -> int:
     """Track every video of `dataset` (or just `video`) and write pysot-layout results; returns the exit code."""
-    from toolkit.protocols import run_dataset, select_videos
-    from toolkit.protocols.display import open_display
-    from toolkit.utils.errors import ToolkitError
-
     log = log or (lambda msg: print(msg, file=sys.stderr))
     if num_workers < 1:
         raise TesterError(f"--num_workers must be >= 1, got {num_workers}")
     factory = make_tracker_factory(config, snapshot, opts, device, tracker)
     cfg = factory.cfg
     name = tracker_name or default_tracker_name(snapshot, cfg.TRACK.TYPE)
-    ds = _create_dataset(dataset, dataset_root or os.path.join("testing_dataset", dataset), protocol, eao_interval)
+    ds = _create_dataset(dataset, dataset_root or os.path.join("testing_dataset", split_custom(dataset)[1]),
+                         protocol, eao_interval)
     try:
         select_videos(ds, [video] if video else None)
     except ToolkitError as e:

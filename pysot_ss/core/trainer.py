@@ -32,6 +32,7 @@ from torch.utils.data.distributed import DistributedSampler
 from pysot_ss.core import distributed as du
 from pysot_ss.core.config import save_cfg
 from pysot_ss.core.rng import get_rng_state, seed_everything, set_rng_state
+from pysot_ss.datasets import build_train_dataset
 from pysot_ss.losses import Objective
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_backbone, load_checkpoint, load_weights, save_checkpoint
@@ -113,7 +114,6 @@ class Trainer:
             self.optimizer, lr_gamma(cfg.TRAIN.BASE_LR, cfg.TRAIN.END_LR, cfg.TRAIN.EPOCHS))
 
         if dataset is None:
-            from pysot_ss.datasets import build_train_dataset
             dataset = build_train_dataset(cfg, epoch_len=cfg.TRAIN.PAIRS_PER_EPOCH)
         self.dataset = dataset
         self.sampler = DistributedSampler(dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,

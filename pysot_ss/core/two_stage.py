@@ -51,8 +51,8 @@ def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
     if not cfg.CLUSTER.STAGE1_CFG:
         raise FileNotFoundError(
             f"SAMPLER.CLUSTER_FILE {target} does not exist. Two-stage recipe: "
-            f"(1) python tools/train.py --cfg <stage-1 config, e.g. experiments/s2siamfc/stage1.yaml>; "
-            f"(2) python tools/cluster.py --cfg <that config> --out {target}; (3) train this config again. "
+            f"(1) python tools/train.py --config <stage-1 config, e.g. experiments/s2siamfc/stage1.yaml>; "
+            f"(2) python tools/cluster.py --config <that config> --out {target}; (3) train this config again. "
             f"Or set CLUSTER.STAGE1_CFG to do (1)-(2) automatically.")
     s1 = load_cfg(cfg.CLUSTER.STAGE1_CFG, stage1_opts(opts))
     s1.SEED, s1.DEVICE = cfg.SEED, cfg.DEVICE

@@ -28,7 +28,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from pysot_ss.utils.registry import SAMPLERS
-from toolkit.utils.errors import ToolkitError
+from pysot_ss.datasets.sources.base import DataSourceError
 
 from . import samplers as _samplers  # noqa: F401  (registers the samplers)
 from .samplers.base import PairSampler, SkipItem, to_item
@@ -71,7 +71,7 @@ class SlotTable:
             src_idx.append(np.full(slots, s, dtype=np.int32))
             slot_k.append(np.arange(slots, dtype=np.int64))
         if not src_idx:
-            raise ToolkitError("no training slots: every source is empty or has WEIGHT 0 / NUM_USE 0")
+            raise DataSourceError("no training slots: every source is empty or has WEIGHT 0 / NUM_USE 0")
         self.src = np.concatenate(src_idx)
         self.k = np.concatenate(slot_k)
         self._cache: dict = {}
@@ -163,7 +163,7 @@ class PairDataset(Dataset):
             except (BadImage, SkipItem) as e:
                 last = e
                 slot = int(rng.integers(len(self.slots)))
-        raise ToolkitError(f"training item {index}: {MAX_DRAWS} draws in a row failed; last: {last}")
+        raise DataSourceError(f"training item {index}: {MAX_DRAWS} draws in a row failed; last: {last}")
 
     def __getitem__(self, index: int) -> dict:
         index = int(index)

@@ -20,8 +20,9 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from pysot_ss.models.head.xcorr import XCorr, XCorrBN
 from pysot_ss.tracker.base import fold_batchnorm
-from toolkit.utils.atomic import atomic_output
+from sotbase.atomic import atomic_output
 
 OPSET = 17
 INPUT_NAME = "crops"
@@ -39,8 +40,6 @@ class _Embed(nn.Module):
 
 def head_spec(head: nn.Module) -> dict:
     """The correlation head as plain numbers (what runtime.correlate needs)."""
-    from pysot_ss.models.head.xcorr import XCorr, XCorrBN
-
     with torch.no_grad():
         return _head_spec(head, XCorr, XCorrBN)
 

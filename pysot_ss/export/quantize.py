@@ -19,7 +19,7 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
                                       quant_pre_process, quantize_static)
 
 from pysot_ss.utils.crop import context_size, crop_and_resize, mean_color
-from toolkit.utils.atomic import atomic_output
+from sotbase.atomic import atomic_output
 
 
 def calibration_batches(image_paths: Sequence[str], track_cfg, seed: int = 0) -> Iterator[np.ndarray]:

@@ -19,6 +19,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from yacs.config import CfgNode as CN
 
+from pysot_ss.core.config import get_cfg
 from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, check_box, move,
                                           search_sizes, template_from_search)
 from pysot_ss.utils.crop import crop_and_resize, ensure_bgr, mean_color
@@ -102,8 +103,6 @@ class OnnxSiamFC:
 
     @classmethod
     def from_file(cls, onnx_path, opts=None) -> "OnnxSiamFC":
-        from pysot_ss.core.config import get_cfg
-
         cfg = get_cfg()
         cfg.merge_from_other_cfg(config_from_onnx(onnx_path))
         if opts:

@@ -21,7 +21,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from pysot_ss.core.config import snapshot_config
+from pysot_ss.utils.checkpoint import snapshot_config
 from pysot_ss.losses.objective import LossModifier, PairLoss, StepState
 from pysot_ss.models.head.xcorr import batched_xcorr
 from pysot_ss.models.siamese import SiameseNet, build_model

@@ -70,8 +70,6 @@ class Objective(nn.Module):
 
     def __init__(self, cfg, model: nn.Module, modifiers: Optional[List[str]] = None, seed: Optional[int] = None):
         super().__init__()
-        import pysot_ss.losses  # noqa: F401  (registers the base losses and modifiers)
-
         self.model = model
         self.base = LOSSES.build(cfg.LOSS.TYPE, balance=str(cfg.LOSS.BALANCE))
         names = list(cfg.LOSS.MODIFIERS if modifiers is None else modifiers)

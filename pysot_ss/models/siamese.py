@@ -70,9 +70,6 @@ def init_weights(model: nn.Module, kind: str = "xavier") -> None:
 
 def build_model(cfg) -> SiameseNet:
     """Assemble backbone + head from the config (`cfg` is the whole config node; nothing global is read)."""
-    import pysot_ss.models.backbone  # noqa: F401  (register)
-    import pysot_ss.models.head  # noqa: F401
-
     backbone = BACKBONES.build(cfg.BACKBONE.TYPE, **{k.lower(): v for k, v in cfg.BACKBONE.KWARGS.items()})
     head = HEADS.build(cfg.HEAD.TYPE, **{k.lower(): v for k, v in cfg.HEAD.KWARGS.items()})
     model = SiameseNet(backbone, head, cfg.INPUT.CHANNEL_ORDER, cfg.INPUT.NORMALIZE)

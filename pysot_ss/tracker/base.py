@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from pysot_ss.core.distributed import resolve_device  # noqa: F401  (one DEVICE rule; trackers import it here)
-from toolkit.utils.system import available_cores
+from sotbase.system import available_cores
 
 
 class BaseTracker:
@@ -22,6 +22,7 @@ class BaseTracker:
     """
 
     name = "base"
+    NEEDS_WEIGHTS = True  # a network and its weights (tracker.builder.needs_weights); OpenCV's trackers say False
 
     def init(self, img: np.ndarray, bbox: Sequence[float]) -> None:
         raise NotImplementedError

@@ -1,22 +1,17 @@
-"""`build_tracker(cfg, model)`: the tracker named by cfg.TRACK.TYPE, from the TRACKERS registry."""
+"""The registered trackers: `build_tracker(cfg, model)` builds cfg.TRACK.TYPE; `needs_weights(name)` is the one
+rule for whether a tracker needs a weights file (its class attribute ``NEEDS_WEIGHTS``)."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
+from pysot_ss.tracker import opencv, siamfc, siamfc_onnx  # noqa: F401  (importing a module registers its trackers)
 from pysot_ss.utils.registry import TRACKERS
 
-# modules that register trackers; optional ones are skipped when absent
-_TRACKER_MODULES = ("pysot_ss.tracker.siamfc", "pysot_ss.tracker.opencv", "pysot_ss.tracker.siamfc_onnx")
 
-
-def register_all() -> None:
-    for name in _TRACKER_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+def needs_weights(tracker_type: str) -> bool:
+    """Does the registered tracker need a network and its weights (a snapshot)? Unknown names raise the
+    registry's error listing the known ones."""
+    return bool(getattr(TRACKERS.get(tracker_type), "NEEDS_WEIGHTS", True))
 
 
 def build_tracker(cfg, model=None):
     """Trackers are constructed as ``cls(cfg, model)``; weight-free ones (OpenCV) ignore the model."""
-    register_all()
     return TRACKERS.build(cfg.TRACK.TYPE, cfg, model)

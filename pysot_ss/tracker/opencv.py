@@ -16,11 +16,12 @@ from typing import Callable, Dict
 import cv2
 import numpy as np
 
+from pysot_ss.errors import PysotSSError
 from pysot_ss.utils.crop import ensure_bgr
 from pysot_ss.utils.registry import TRACKERS
 
 
-class TrackerUnavailable(RuntimeError):
+class TrackerUnavailable(PysotSSError, RuntimeError):
     """This OpenCV build lacks the tracker (install opencv-contrib-python-headless)."""
 
 
@@ -38,6 +39,7 @@ class OpenCVTracker:
     """Wraps a cv2.Tracker; `track` returns the last good box when OpenCV reports a failure."""
 
     kind = ""
+    NEEDS_WEIGHTS = False
 
     def __init__(self, cfg=None, model=None):
         self.cfg = cfg

@@ -15,7 +15,7 @@ from pysot_ss.utils.registry import TRACKERS
 
 @TRACKERS.register("siamfc_onnx")
 class SiamFCOnnxTracker(OnnxSiamFC):
-    needs_model = True  # load_tracker: a weights file (the .onnx) is required
+    NEEDS_WEIGHTS = True  # the .onnx file is the network
 
     def __init__(self, cfg, model):
         if not isinstance(model, (str, os.PathLike)):

@@ -10,13 +10,16 @@ import os
 from typing import Any, Dict, Optional
 
 import torch
+from yacs.config import CfgNode as CN
 
-from toolkit.utils.atomic import atomic_output
+from pysot_ss.core.config import get_cfg
+from pysot_ss.errors import PysotSSError
+from sotbase.atomic import atomic_output
 
 FORMAT = "pysot-ss"
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(PysotSSError, RuntimeError):
     """A file that is missing, unreadable or not a checkpoint for this model."""
 
 
@@ -101,3 +104,20 @@ def config_from_checkpoint(path) -> Optional[str]:
     obj = load_checkpoint(path)
     cfg = obj.get("config")
     return cfg if isinstance(cfg, str) else None
+
+
+def snapshot_config(snapshot) -> Optional[CN]:
+    """The defaults + the config stored in a pysot-ss checkpoint, or None when the file stores none. DEVICE is
+    reset to 'auto': the training machine's device says nothing about where this one runs. A stored config
+    this version cannot read is a CheckpointError naming the file."""
+    stored = config_from_checkpoint(snapshot)
+    if not stored:
+        return None
+    cfg = get_cfg()
+    try:
+        cfg.merge_from_other_cfg(CN.load_cfg(stored))
+    except (KeyError, ValueError, AssertionError) as e:
+        raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss "
+                              f"({e.args[0] if e.args else e}); pass a config file explicitly") from None
+    cfg.DEVICE = "auto"
+    return cfg

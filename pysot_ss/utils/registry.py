@@ -9,7 +9,7 @@ Adding a component = one new file + one decorator, e.g.::
 
 The `Registry` class is shared with `toolkit` (which must not import `pysot_ss`).
 """
-from toolkit.utils.registry import Registry, RegistryError
+from sotbase.registry import Registry, RegistryError
 
 BACKBONES = Registry("backbone")          # feature extractors: name -> nn.Module class
 HEADS = Registry("head")                  # template x search -> response map

@@ -12,7 +12,9 @@ from pysot_ss.core.config import get_cfg
 from pysot_ss.datasets import build_sources, build_train_dataset
 from pysot_ss.datasets.pair_dataset import SlotTable
 from pysot_ss.datasets.samplers import HardNegativeSampler, SingleImageSampler, VideoPairSampler, context_size
-from toolkit.utils.errors import FileFormatError, ToolkitError
+from pysot_ss.datasets.sources.base import DataSourceError
+
+from sotbase.errors import FileFormatError
 
 from . import folder_cfg, quiet_cfg, ramp, textured, write_images
 
@@ -231,7 +233,7 @@ def test_clusters_file_must_cover_every_video(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"version": 1, "k": 1, "assignments": {k: 0 for k in keys[1:]}}))
     cfg.SAMPLER.CLUSTER_FILE = str(bad)
-    with pytest.raises(ToolkitError, match=r"1 of 5 training videos .*clip0/00003\.png"):
+    with pytest.raises(DataSourceError, match=r"1 of 5 training videos .*clip0/00003\.png"):
         HardNegativeSampler(cfg, sources)
 
 
@@ -239,7 +241,7 @@ def test_cluster_file_errors(tmp_path):
     cfg = _hn_cfg(tmp_path)
     sources = build_sources(cfg)
     cfg.SAMPLER.CLUSTER_FILE = str(tmp_path / "nope.json")
-    with pytest.raises(ToolkitError, match="nope.json"):
+    with pytest.raises(DataSourceError, match="nope.json"):
         HardNegativeSampler(cfg, sources)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
@@ -251,7 +253,7 @@ def test_cluster_file_errors(tmp_path):
         HardNegativeSampler(cfg, sources)
     keys = sources[0].keys()
     bad.write_text(json.dumps({"version": 1, "k": 1, "assignments": {k: 0 for k in keys[1:]}}))
-    with pytest.raises(ToolkitError, match=r"1 of 6 training videos .*0\.png"):
+    with pytest.raises(DataSourceError, match=r"1 of 6 training videos .*0\.png"):
         HardNegativeSampler(cfg, sources)
 
 
@@ -326,7 +328,7 @@ def test_video_pairs_centre_the_annotated_box(tmp_path):
 def test_video_pairs_need_labelled_sources(tmp_path):
     write_images(tmp_path / "imgs", 2)
     cfg = folder_cfg(tmp_path / "imgs", quiet_cfg(TYPE="video_pairs"))
-    with pytest.raises(ToolkitError, match="labelled"):
+    with pytest.raises(DataSourceError, match="labelled"):
         build_train_dataset(cfg, 4)
 
 

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from pysot_ss.core.config import get_cfg
 from pysot_ss.datasets import DataSourceError, build_sources, build_train_dataset
 from pysot_ss.datasets.sources import BadImageWarning, FrameSet, ImageReader, read_boxes_file
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 
 from . import folder_cfg, write_images
 

@@ -123,12 +123,12 @@ def test_missing_or_bad_teacher_is_a_clear_error(tmp_path):
 
 
 def test_the_fast_models_training_config_trains(tmp_path):
-    """tools/train.py --cfg experiments/s2siamfc_fast/config.yaml (the zoo model's command) runs end to end: the
+    """tools/train.py --config experiments/s2siamfc_fast/config.yaml (the zoo model's command) runs end to end: the
     teacher is the shipped alexnet_s2 file; data swapped for generated images (../shared is not needed here)."""
     images = tmp_path / "images"
     generate_unlabeled_images(images, n=8, seed=0)
     out = tmp_path / "run"
-    r = subprocess.run([sys.executable, str(REPO / "tools" / "train.py"), "--cfg",
+    r = subprocess.run([sys.executable, str(REPO / "tools" / "train.py"), "--config",
                         str(REPO / "experiments" / "s2siamfc_fast" / "config.yaml"), "--device", "cpu", "--opts",
                         "DATASET.NAMES", "['UNLABELED']", "DATASET.UNLABELED.ROOT", str(images), "TRAIN.BATCH_SIZE", "4", "TRAIN.PAIRS_PER_EPOCH", "8", "TRAIN.MAX_STEPS", "2",
                         "TRAIN.NUM_WORKERS", "0", "TRAIN.OUTPUT_DIR", str(out)],

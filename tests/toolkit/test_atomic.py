@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from toolkit.utils.atomic import atomic_output, atomic_write_text
+from sotbase.atomic import atomic_output, atomic_write_text
 
 
 def _umask():

@@ -11,7 +11,8 @@ import pytest
 
 from toolkit.datasets import DATASETS, Dataset, DatasetFactory, DatasetWarning, VOTDataset, resolve_dataset
 from toolkit.datasets.base import find_ope_result
-from toolkit.utils.errors import FileFormatError, MissingResultsError, ToolkitError
+from toolkit.utils.errors import MissingResultsError, ToolkitError
+from sotbase.errors import FileFormatError
 from toolkit.utils.result_io import CountMismatchError
 
 create = DatasetFactory.create_dataset
@@ -105,7 +106,7 @@ def test_json_vot_dataset_api(vot_json_root):
 def test_width_height_are_lazy_and_cached(tmp_path):
     frames(tmp_path / "s" / "img", ["0001.jpg", "0002.jpg"], data=b"not a jpeg")
     lines(tmp_path / "s" / "groundtruth_rect.txt", [[1, 2, 3, 4]] * 2)
-    video = create(name="Mine", dataset_root=tmp_path)["s"]  # building never decodes a frame
+    video = create(name="custom:Mine", dataset_root=tmp_path)["s"]  # building never decodes a frame
     with pytest.raises(ToolkitError, match=r"cannot read image .*0001.jpg"):
         video.width
     frames(tmp_path / "s" / "img", ["0001.jpg"])
@@ -218,7 +219,7 @@ def test_more_frames_than_boxes_uses_first_and_warns(vot_raw_root):
 
 
 # ---------------------------------------------------------------------------------------------------- registry
-def test_registry_names_aliases_and_fallback():
+def test_registry_names_aliases_and_custom_folders():
     for name in ("VOT2016", "VOT2017", "VOT2018", "VOT2019", "OTB100", "OTB2015", "OTB50", "OTB2013", "GOT-10k",
                  "LaSOT"):
         assert name in DATASETS
@@ -227,10 +228,12 @@ def test_registry_names_aliases_and_fallback():
     assert resolve_dataset("got10k").canonical == "GOT-10k"
     assert resolve_dataset("vot-2018").canonical == "VOT2018"
     assert resolve_dataset("lasot").canonical == "LaSOT"
-    assert resolve_dataset("MySeqs").canonical == "custom"
-    assert resolve_dataset("OTB100_mine").canonical == "custom"  # no substring rule (pysot: 'OTB' in name)
+    assert resolve_dataset("custom:MySeqs").canonical == "custom"
+    for typo in ("VOT2108", "OTB100_mine", "MySeqs"):  # no substring rule (pysot: 'OTB' in name), no silent custom
+        with pytest.raises(ToolkitError, match=rf"unknown dataset '{typo}'; known: GOT-10k, .*VOT2018.*custom:{typo}"):
+            resolve_dataset(typo)
     with pytest.raises(ToolkitError, match="dataset_root is required"):
-        create(name="MySeqs")
+        create(name="custom:MySeqs")
     with pytest.raises(ToolkitError, match="not a folder"):
         create(name="VOT2018", dataset_root="/nonexistent/folder")
 
@@ -295,7 +298,7 @@ def ope_ds(tmp_path):
     lines(root / "Jogging" / "groundtruth_rect.2.txt", [[2, 2, 5, 5]] * 3)
     frames(root / "Basketball" / "img", ["0001.jpg", "0002.jpg"])
     lines(root / "Basketball" / "groundtruth_rect.txt", [[3, 3, 4, 4]] * 2)
-    return create(name="Mine", dataset_root=root)
+    return create(name="custom:Mine", dataset_root=root)
 
 
 def test_custom_multi_target_names(ope_ds):
@@ -368,18 +371,18 @@ def test_dataset_load_tracker_collects_missing(ope_ds, tmp_path):
 
 
 def test_custom_reset_protocol_reads_vot_results(ope_ds, tmp_path):
-    ds = create(name="Mine", dataset_root=ope_ds.dataset_root, protocol="reset", eao_interval=(2, 3),
+    ds = create(name="custom:Mine", dataset_root=ope_ds.dataset_root, protocol="reset", eao_interval=(2, 3),
                 videos=["Basketball"])
     assert isinstance(ds, VOTDataset) and (ds.protocol, ds.eao_interval) == ("reset", (2, 3))
     assert ds["Basketball"].tags == {"all": [1, 1], "empty": [1, 1]}
     lines(tmp_path / "r" / "T" / "baseline" / "Basketball" / "Basketball_001.txt", [1, "1,2,3,4"])
     assert ds["Basketball"].load_tracker(tmp_path / "r", "T", store=False) == [[[1.0], [1, 2, 3, 4]]]
     with pytest.raises(ToolkitError, match="unknown video"):
-        create(name="Mine", dataset_root=ope_ds.dataset_root, videos=["Nope"])
+        create(name="custom:Mine", dataset_root=ope_ds.dataset_root, videos=["Nope"])
     with pytest.raises(ToolkitError, match="eao_interval"):
-        create(name="Mine", dataset_root=ope_ds.dataset_root, eao_interval=(10, 5))
+        create(name="custom:Mine", dataset_root=ope_ds.dataset_root, eao_interval=(10, 5))
     with pytest.raises(ToolkitError, match="unknown protocol"):
-        create(name="Mine", dataset_root=ope_ds.dataset_root, protocol="tre")
+        create(name="custom:Mine", dataset_root=ope_ds.dataset_root, protocol="tre")
 
 
 def test_custom_mixed_layouts_list_and_ignored_folders(tmp_path):
@@ -389,17 +392,17 @@ def test_custom_mixed_layouts_list_and_ignored_folders(tmp_path):
     lines(tmp_path / "o" / "groundtruth_rect.txt", [[1, 2, 3, 4]] * 2)
     (tmp_path / "notes").mkdir()
     with pytest.warns(DatasetWarning, match="ignored 1 folder.*notes"):
-        ds = create(name="Mixed", dataset_root=tmp_path)
+        ds = create(name="custom:Mixed", dataset_root=tmp_path)
     assert list(ds.videos) == ["o", "v"] and len(ds["v"].gt_traj[0]) == 8
     lines(tmp_path / "list.txt", ["v", "o", "lost"])
     with pytest.warns(DatasetWarning, match="lost"):
-        ds = create(name="Mixed", dataset_root=tmp_path)
+        ds = create(name="custom:Mixed", dataset_root=tmp_path)
     assert ds.missing == ["lost"]
     # a pysot JSON named after the custom dataset takes precedence
     (tmp_path / "Mixed.json").write_text(json.dumps({"x": {"video_dir": "o", "init_rect": [1, 2, 3, 4],
                                                            "img_names": ["o/img/0001.jpg"],
                                                            "gt_rect": [[1, 2, 3, 4]], "attr": ["IV"]}}))
-    ds = create(name="Mixed", dataset_root=tmp_path)
+    ds = create(name="custom:Mixed", dataset_root=tmp_path)
     assert list(ds.videos) == ["x"] and ds.attr == {"ALL": ["x"], "IV": ["x"]}
 
 
@@ -419,14 +422,14 @@ def test_custom_dataset_on_shared_sequences():
     root = shared / "data" / "sequences"
     with warnings.catch_warnings():
         warnings.simplefilter("error", DatasetWarning)  # a clean folder: no warning at all
-        ds = create(name="MySeqs", dataset_root=str(root))
+        ds = create(name="custom:MySeqs", dataset_root=str(root))
     assert ds.protocol == "ope" and ds.missing == [] and sorted(ds.videos) == sorted(MANIFEST)
     for name, (n, w, h, fields) in MANIFEST.items():
         v = ds[name]
         assert (len(v), len(v.gt_traj), v.width, v.height, len(v.init_rect)) == (n, n, w, h, fields), name
         assert v.img_names[0] == str(root / name / "img" / "0001.jpg")
     assert ds["Crossing"].init_rect == [205, 151, 17, 50]  # first line of Crossing/groundtruth_rect.txt
-    reset = create(name="MySeqs", dataset_root=str(root), protocol="reset", eao_interval=(10, 60),
+    reset = create(name="custom:MySeqs", dataset_root=str(root), protocol="reset", eao_interval=(10, 60),
                    videos=["bag", "Crossing"])
     assert (reset.protocol, reset.eao_interval, list(reset.videos)) == ("reset", (10, 60), ["Crossing", "bag"])
     assert reset.tags == ["all", "empty"] and reset["bag"].tags["empty"] == [1] * 196
@@ -441,7 +444,7 @@ def test_synthetic_layouts_raw_equals_json(tmp_path):
         raw = tmp_path / layout
         shutil.copytree(roots[layout], raw)
         (raw / f"{name}.json").unlink()  # the same folders without pysot's description
-        from_raw = create(name="Synth", dataset_root=raw, protocol=from_json.protocol)
+        from_raw = create(name="custom:Synth", dataset_root=raw, protocol=from_json.protocol)
         assert list(from_raw.videos) == list(from_json.videos)
         for v in from_json:
             r = from_raw[v.name]

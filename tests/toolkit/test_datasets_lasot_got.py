@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from toolkit.datasets import GOT10K_VAL_VIDEOS, LASOT_TEST_VIDEOS, DatasetFactory, DatasetWarning
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 
 create = DatasetFactory.create_dataset
 JPEG = cv2.imencode(".jpg", np.zeros((6, 10, 3), np.uint8))[1].tobytes()  # width 10, height 6

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from toolkit.datasets import OTB_VIDEOS, DatasetFactory, DatasetWarning, OTBDataset
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 
 create = DatasetFactory.create_dataset
 JPEG = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes()
@@ -215,5 +215,5 @@ def test_got10k_otb_results_load(otb_root, tmp_path):
 def test_custom_folder_skips_empty_target_file(tmp_path, otb_root):
     shutil.copytree(otb_root / "Human4", tmp_path / "Human4", copy_function=link_frames)
     (tmp_path / "Human4" / "groundtruth_rect.1.txt").write_text("")  # as shipped with OTB
-    ds = create(name="Mine", dataset_root=tmp_path)
+    ds = create(name="custom:Mine", dataset_root=tmp_path)
     assert list(ds.videos) == ["Human4-2"] and len(ds["Human4-2"]) == 667

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 from toolkit.utils.result_io import (CountMismatchError, check_count, count_mismatch, read_boxes, read_flags,
                                      read_groundtruth, read_name_list)
 

@@ -190,7 +190,7 @@ def test_cli_generates_the_default_data_explicitly_and_says_how_when_off(images,
 
     monkeypatch.setattr(generate, "generate_unlabeled_images", fake_generate)
     monkeypatch.chdir(tmp_path)                     # the default ROOT data/synthetic/unlabeled is missing here
-    opts = ["--cfg", "", "--device", "cpu", "--opts", "TRAIN.EXEMPLAR_SIZE", "103", "TRAIN.SEARCH_SIZE", "135",
+    opts = ["--config", "", "--device", "cpu", "--opts", "TRAIN.EXEMPLAR_SIZE", "103", "TRAIN.SEARCH_SIZE", "135",
             "LOSS.R_POS", "8", "TRAIN.BATCH_SIZE", "2", "TRAIN.NUM_WORKERS", "0", "TRAIN.PAIRS_PER_EPOCH", "2",
             "TRAIN.EPOCHS", "1", "TRAIN.OUTPUT_DIR", str(tmp_path / "run")]
     assert main(opts + ["DATASET.GENERATE_IF_MISSING", "False"]) == 2 and made == []
@@ -204,5 +204,5 @@ def test_cli_reports_bad_config(tmp_path, capsys):
     from tools.train import main
     bad = tmp_path / "bad.yaml"
     bad.write_text("TRAIN:\n  NOT_A_KEY: 1\n")
-    assert main(["--cfg", str(bad)]) == 2
+    assert main(["--config", str(bad)]) == 2
     assert "NOT_A_KEY" in capsys.readouterr().err

@@ -2,7 +2,7 @@
 
     python tools/eval.py -p ./results -d VOT2018 -n 4 -t Siam -s
     python tools/eval.py -d OTB100 --format json > otb.json
-    python tools/eval.py -d mydata --dataset_root data/mydata --protocol reset --eao_interval 20 80 --plot plots/
+    python tools/eval.py -d custom:mydata --dataset_root data/mydata --protocol reset --eao_interval 20 80 --plot plots/
 
 Trackers are the sorted folder names `<tracker_path>/<dataset>/<prefix>*`. The reset protocol (VOT) gives
 Accuracy / Robustness / Lost Number / EAO per tag, the one-pass protocol success AUC / precision@20 /
@@ -127,14 +127,14 @@ def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> List[st
 
 
 def run(args) -> int:
-    from toolkit.datasets import DatasetFactory
+    from toolkit.datasets import DatasetFactory, split_custom
     from toolkit.evaluation.report import to_csv, to_json
     from toolkit.visualization.tables import use_color
 
     if args.num < 1:
         raise ToolkitError(f"--num must be >= 1, got {args.num}")
     trackers = find_trackers(args.tracker_path, args.dataset, args.tracker_prefix)
-    root = args.dataset_root or os.path.join("testing_dataset", args.dataset)
+    root = args.dataset_root or os.path.join("testing_dataset", split_custom(args.dataset)[1])
     options = {}
     if args.protocol:
         options["protocol"] = args.protocol

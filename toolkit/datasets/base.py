@@ -21,8 +21,9 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 
-from toolkit.utils.errors import FileFormatError, MissingResultsError, ToolkitError
-from toolkit.utils.images import is_image
+from toolkit.utils.errors import MissingResultsError, ToolkitError
+from sotbase.errors import FileFormatError
+from sotbase.images import is_image
 from toolkit.utils.result_io import check_count, read_boxes
 
 __all__ = [

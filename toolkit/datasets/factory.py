@@ -1,9 +1,10 @@
 """Dataset selection through the ``DATASETS`` registry.
 
 Each benchmark is a :class:`DatasetEntry` registered under its canonical name and its aliases; an entry also
-matches its names case- and separator-insensitively (``otb2015``, ``got10k``, ``VOT-2018``). A name no entry
-matches is a custom dataset (a folder of sequences, :mod:`toolkit.datasets.custom`), so adding a benchmark means
-registering one entry, not editing an if-chain::
+matches its names case- and separator-insensitively (``otb2015``, ``got10k``, ``VOT-2018``). A folder of your own
+sequences is named ``custom:<Name>`` (:mod:`toolkit.datasets.custom`; the dataset is called ``<Name>``); any other
+name is an error listing the known ones (a typo of ``VOT2018`` must not become a custom dataset). Adding a
+benchmark means registering one entry, not editing an if-chain::
 
     DATASETS.register("UAV123", DatasetEntry("UAV123", build_uav))
 """
@@ -18,13 +19,14 @@ from toolkit.datasets.lasot import build_lasot
 from toolkit.datasets.otb import build_otb
 from toolkit.datasets.vot import build_vot
 from toolkit.utils.errors import ToolkitError
-from toolkit.utils.registry import Registry
+from sotbase.registry import Registry
 
-__all__ = ["DATASETS", "DatasetEntry", "DatasetFactory", "resolve_dataset"]
+__all__ = ["DATASETS", "DatasetEntry", "DatasetFactory", "resolve_dataset", "split_custom"]
 
 DATASETS = Registry("dataset")
 
 CUSTOM = "custom"
+CUSTOM_PREFIX = CUSTOM + ":"
 
 
 class DatasetEntry:
@@ -65,15 +67,27 @@ register(DatasetEntry("LaSOT", build_lasot))
 register(DatasetEntry(CUSTOM, build_custom))
 
 
+def split_custom(name: str):
+    """``'custom:Mine'`` -> ``(True, 'Mine')``; any other name -> ``(False, name)``."""
+    if name.lower().startswith(CUSTOM_PREFIX) and len(name) > len(CUSTOM_PREFIX):
+        return True, name[len(CUSTOM_PREFIX):]
+    return False, name
+
+
 def resolve_dataset(name: str) -> DatasetEntry:
-    """The registry entry for `name`: exact key, then case/separator-insensitive match, else the custom entry."""
+    """The registry entry for `name`: ``custom:<Name>``, an exact key, then a case/separator-insensitive match;
+    any other name is a ToolkitError listing the known names."""
+    if split_custom(name)[0]:
+        return DATASETS.get(CUSTOM)
     if name in DATASETS:
         return DATASETS.get(name)
     for key in DATASETS:
         entry = DATASETS.get(key)
         if entry.matches(name):
             return entry
-    return DATASETS.get(CUSTOM)
+    known = ", ".join(k for k in DATASETS if k != CUSTOM)
+    raise ToolkitError(f"unknown dataset {name!r}; known: {known}; a folder of your own sequences is named "
+                       f"custom:<Name> (e.g. custom:{name})")
 
 
 class DatasetFactory:
@@ -92,4 +106,4 @@ class DatasetFactory:
             if key in kwargs and kwargs[key] is None:
                 del kwargs[key]
         entry = resolve_dataset(name)
-        return entry(name, dataset_root, load_img=load_img, **kwargs)
+        return entry(split_custom(name)[1], dataset_root, load_img=load_img, **kwargs)

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from toolkit.datasets.base import (Dataset, Video, check_frame_count, dataset_folder, finish_dataset, json_or_raw,
                                    list_frames, short_list, warn, warn_extra_frames)
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 from toolkit.utils.result_io import read_flags, read_groundtruth
 
 __all__ = ["LASOT_TEST_VIDEOS", "read_lasot_sequence", "build_lasot"]

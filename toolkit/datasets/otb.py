@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 
 from toolkit.datasets.base import (Dataset, Video, check_frame_count, dataset_folder, finish_dataset, frame_index,
                                    list_frames, read_description_json, videos_from_json, warn_extra_frames)
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 from toolkit.utils.result_io import read_groundtruth
 
 __all__ = ["OTBDataset", "OTB_VIDEOS", "FRAME_RANGES", "RESULT_COMPAT", "otb_target", "read_otb_video",

@@ -51,7 +51,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from toolkit.utils.atomic import atomic_write_json
+from sotbase.atomic import atomic_write_json
 from toolkit.utils.errors import ToolkitError
 
 __all__ = [

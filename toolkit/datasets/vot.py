@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 
 from toolkit.datasets.base import (ATTRIBUTE_TAGS, Dataset, Video, check_frame_count, dataset_folder, finish_dataset,
                                    json_or_raw, list_frames, pad_flags, warn_extra_frames, warn_short_tags)
-from toolkit.utils.images import frame_dir
+from sotbase.images import frame_dir
 from toolkit.utils.result_io import read_flags, read_groundtruth, read_name_list
 
 __all__ = ["VOTDataset", "VOT_VIDEOS", "EAO_INTERVALS", "read_vot_sequence", "build_vot"]

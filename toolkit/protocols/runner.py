@@ -32,7 +32,7 @@ from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
 from toolkit.protocols.writers import ResultLayout, layout_name_for, make_layout
 from toolkit.utils.errors import ToolkitError
-from toolkit.utils.system import available_cores  # noqa: F401  (re-exported)
+from sotbase.system import available_cores  # noqa: F401  (re-exported)
 
 __all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "select_videos", "default_protocol",
            "available_cores", "THREADS_ENV"]

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Type, Union
 
 import numpy as np
 
-from toolkit.utils.atomic import atomic_write_text as _atomic_write_text
+from sotbase.atomic import atomic_write_text as _atomic_write_text
 from toolkit.utils.region import vot_float2str
 
 __all__ = [

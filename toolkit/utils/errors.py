@@ -1,25 +1,13 @@
 """Errors the toolkit raises on user data: always naming the file (and line) at fault."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable
+
+from sotbase.errors import UserError
 
 
-class ToolkitError(Exception):
-    """Base class: a problem with user-provided data or arguments, printed without a traceback by tools/."""
-
-
-class FileFormatError(ToolkitError, ValueError):
-    """A ground-truth, result or description file that cannot be parsed.
-
-    `str(err)` reads ``<path>:<line>: <reason>`` (line is 1-based; omitted when not applicable).
-    """
-
-    def __init__(self, path, reason: str, line: Optional[int] = None):
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {reason}")
+class ToolkitError(UserError):
+    """The toolkit's root: a problem with user-provided data or arguments, printed without a traceback."""
 
 
 class MissingResultsError(ToolkitError):

@@ -15,7 +15,7 @@ import math
 import re
 from typing import List, Optional, Sequence, Tuple
 
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 
 __all__ = [
     "CountMismatchError", "count_mismatch", "check_count", "read_boxes", "read_groundtruth",

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from toolkit.utils.atomic import atomic_output
+from sotbase.atomic import atomic_output
 
 COLORS = ((1, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0), (0, 162 / 255, 232 / 255), (0.5, 0.5, 0.5),
           (0, 0, 1), (0, 1, 1), (136 / 255, 0, 21 / 255), (1, 127 / 255, 39 / 255), (0, 0, 0))

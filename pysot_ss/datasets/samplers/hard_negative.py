@@ -29,7 +29,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from pysot_ss.utils.registry import SAMPLERS
-from toolkit.utils.errors import FileFormatError, ToolkitError
+from pysot_ss.datasets.sources.base import DataSourceError
+
+from sotbase.errors import FileFormatError
 
 from .single_image import SingleImageSampler
 
@@ -42,7 +44,7 @@ def load_clusters(path) -> Dict[str, int]:
     """The `assignments` of a clusters file, validated; errors name the file."""
     path = Path(str(path))
     if not str(path) or not path.is_file():
-        raise ToolkitError(f"SAMPLER.CLUSTER_FILE not found: {path if str(path) else '(empty)'} "
+        raise DataSourceError(f"SAMPLER.CLUSTER_FILE not found: {path if str(path) else '(empty)'} "
                            f"(run tools/cluster.py on a stage-1 model first)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -71,7 +73,7 @@ class HardNegativeSampler(SingleImageSampler):
         self.neg_prob = float(cfg.SAMPLER.NEG_PROB)
         self.cluster_file = str(cfg.SAMPLER.CLUSTER_FILE)
         if not self.sources:
-            raise ToolkitError("the hard_negative sampler needs training sources (cfg.DATASET.NAMES)")
+            raise DataSourceError("the hard_negative sampler needs training sources (cfg.DATASET.NAMES)")
         assignments = load_clusters(self.cluster_file)
         # flat index over all items of all sources, and the (global) video of every item
         self._offsets = np.cumsum([0] + [len(s) for s in self.sources])
@@ -93,7 +95,7 @@ class HardNegativeSampler(SingleImageSampler):
                 cids[v] = cid
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-            raise ToolkitError(f"{self.cluster_file}: {len(missing)} of {len(keys)} training videos have no "
+            raise DataSourceError(f"{self.cluster_file}: {len(missing)} of {len(keys)} training videos have no "
                                f"cluster (e.g. {shown}); re-run tools/cluster.py with the same DATASET settings")
         self._video = video                         # flat item -> video
         self._video_keys = keys

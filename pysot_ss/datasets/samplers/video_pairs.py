@@ -16,7 +16,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from pysot_ss.utils.registry import SAMPLERS
-from toolkit.utils.errors import ToolkitError
+from pysot_ss.datasets.sources.base import DataSourceError
 
 from ..sources.reader import BadImage, image_size
 from .base import PairSampler, SkipItem
@@ -45,7 +45,7 @@ class VideoPairSampler(PairSampler):
             raise ValueError(f"SAMPLER.FRAME_RANGE must be >= 0, got {self.frame_range}")
         for s in self.sources:
             if not getattr(s, "labelled", False):
-                raise ToolkitError(f"the video_pairs sampler needs labelled sources (TYPE video_pairs); "
+                raise DataSourceError(f"the video_pairs sampler needs labelled sources (TYPE video_pairs); "
                                    f"{s.describe()} has no boxes")
         self._usable: Dict[Tuple[int, int], np.ndarray] = {}   # per-process cache, keyed by (source, item)
 

@@ -23,10 +23,10 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
+from pysot_ss.errors import PysotSSError
 from pysot_ss.core.config import get_cfg
 from pysot_ss.utils.registry import SOURCES
-from toolkit.utils.errors import ToolkitError
-from toolkit.utils.images import IMAGE_EXTS, is_image  # noqa: F401  (the one list; re-exported)
+from sotbase.images import IMAGE_EXTS, is_image  # noqa: F401  (the one list; re-exported)
 
 __all__ = ["IMAGE_EXTS", "CLIP_MODES", "DataSourceError", "ImageSource", "ImageListSource", "list_images",
            "build_sources", "node_get", "clip_groups"]
@@ -34,7 +34,7 @@ __all__ = ["IMAGE_EXTS", "CLIP_MODES", "DataSourceError", "ImageSource", "ImageL
 CLIP_MODES = ("none", "folders", "numbered")   # values of an image source's CLIPS key (see clip_groups)
 
 
-class DataSourceError(ToolkitError):
+class DataSourceError(PysotSSError):
     """A training source that is missing, empty or badly configured (the message names the path or the key)."""
 
 
@@ -205,7 +205,6 @@ class ImageListSource(ImageSource):
 
 def build_sources(cfg) -> List[ImageSource]:
     """One source per name of cfg.DATASET.NAMES, built by SOURCES[cfg.DATASET.<NAME>.TYPE](name, node)."""
-    from pysot_ss.datasets import sources as _registered  # noqa: F401  (registers the built-in types)
     names: Sequence[str] = list(cfg.DATASET.NAMES)
     if not names:
         raise DataSourceError("DATASET.NAMES is empty: name at least one training source")

@@ -13,7 +13,7 @@ __all__ = ["ImageFolderSource", "ListFileSource"]
 
 @SOURCES.register("image_folder")
 class ImageFolderSource(ImageListSource):
-    """Every image (toolkit.utils.images.IMAGE_EXTS, any case) below ROOT, in sorted order.
+    """Every image (sotbase.images.IMAGE_EXTS, any case) below ROOT, in sorted order.
 
     SUBDIRS: optional list of sub-folders of ROOT to search instead of all of it (e.g. the train sequences of a
     benchmark folder). FRAME_STEP k > 1: keep every k-th image (the 1st, (k+1)-th, ...) of each folder in name

@@ -35,9 +35,9 @@ import numpy as np
 
 from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.bbox import get_axis_aligned_bbox
-from toolkit.utils.errors import FileFormatError
+from sotbase.errors import FileFormatError
 
-from toolkit.utils.images import frame_dir, is_image
+from sotbase.images import frame_dir, is_image
 
 from .base import DataSourceError, ImageSource, clip_groups, node_get
 
@@ -111,7 +111,7 @@ def read_label_file(path, n: int) -> np.ndarray:
 
 
 def frame_folder(seq: Path) -> Tuple[Path, List[str]]:
-    """A sequence's frame folder (toolkit.utils.images.frame_dir: ``color/``, ``img/`` or the sequence folder
+    """A sequence's frame folder (sotbase.images.frame_dir: ``color/``, ``img/`` or the sequence folder
     itself) and its images in name order."""
     d = Path(frame_dir(seq))
     return d, sorted(f for f in os.listdir(d) if is_image(f))

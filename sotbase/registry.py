@@ -7,15 +7,17 @@
 
     net = BACKBONES.build("alexnet", **kwargs)
 
-`toolkit` owns the class because it must not import `pysot_ss`; `pysot_ss.utils.registry`
-re-exports it, so a third-party package registers its own components by importing either.
+Both packages build on it: `toolkit` must not import `pysot_ss`. The registries of pysot-ss components live in
+`pysot_ss.utils.registry`.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterator, Optional
 
+from sotbase.errors import UserError
 
-class RegistryError(KeyError):
+
+class RegistryError(UserError, KeyError):
     """Unknown or duplicate name; the message lists what is registered."""
 
     def __str__(self) -> str:  # KeyError would quote the message
