@@ -17,7 +17,7 @@ setup(
     description="Self-supervised fully-convolutional Siamese tracking (S2SiamFC) with a pure-NumPy VOT/OTB toolkit",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
-    packages=find_packages(include=["pysot_ss", "pysot_ss.*", "toolkit", "toolkit.*"]),
+    packages=find_packages(include=["pysot_ss", "pysot_ss.*", "sotbase", "sotbase.*", "toolkit", "toolkit.*"]),
     python_requires=">=3.10",
     install_requires=read_requirements(),
     extras_require={
