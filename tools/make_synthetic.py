@@ -5,7 +5,7 @@
 import argparse
 import sys
 
-from toolkit.datasets.synthetic import generate_benchmark
+from toolkit.synthetic import generate_benchmark
 from toolkit.utils.errors import ToolkitError
 
 
