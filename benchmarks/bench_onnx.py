@@ -34,7 +34,7 @@ from toolkit.utils.statistics import overlap_ratio, success_overlap  # noqa: E40
 
 def synthetic_videos(cache: Path, smoke: bool):
     from toolkit.datasets import DatasetFactory
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
 
     nv, nf = (2, 8) if smoke else (6, 60)
     roots = generate_benchmark(cache / f"synthetic_{nv}x{nf}", seed=0, num_videos=nv, num_frames=nf,

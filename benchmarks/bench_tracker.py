@@ -59,8 +59,8 @@ sys.path.insert(0, str(REPO))
 from benchmarks.quality import EVAL_SEQUENCES  # noqa: E402  (the fixed eval split of ../shared/data)
 from pysot_ss.api import load_tracker, zoo_snapshot  # noqa: E402
 from toolkit.datasets import DatasetFactory  # noqa: E402
-from toolkit.datasets.synthetic import generate_benchmark  # noqa: E402
 from toolkit.evaluation.ope_benchmark import boxes_to_xywh  # noqa: E402
+from toolkit.synthetic import generate_benchmark  # noqa: E402
 from toolkit.utils.bbox import init_box  # noqa: E402
 from toolkit.utils.statistics import overlap_ratio, success_overlap  # noqa: E402
 

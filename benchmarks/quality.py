@@ -47,8 +47,8 @@ from benchmarks.quality_report import check_claims, render_markdown, row_numbers
 from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.datasets import build_sources  # noqa: E402
 from toolkit.datasets import DatasetFactory  # noqa: E402
-from toolkit.datasets.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
 from sotbase.atomic import atomic_write_text  # noqa: E402
+from toolkit.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
 
 # MANIFEST.md of the shared data: the fixed split
 TRAIN_SEQUENCES = ("Human3", "wakeboard7", "boat1", "MotorRolling", "car1")
@@ -192,7 +192,7 @@ def synthetic_data(work: Path, frame_step: int, smoke: bool) -> StudyData:
     names = sorted(p.name for p in seq.iterdir() if (p / "groundtruth_rect.txt").is_file())
     unl = generate_unlabeled_images(work / "synthetic" / "unlabeled", n=n_unl, seed=0)
     d = StudyData("synthetic", seq, names[:len(names) // 2], names[len(names) // 2:], Path(unl), [], frame_step)
-    d.notes.append("shared data not found: synthetic benchmark (toolkit.datasets.synthetic) used instead; its numbers "
+    d.notes.append("shared data not found: synthetic benchmark (toolkit.synthetic) used instead; its numbers "
                    "say nothing about real tracking quality")
     return d
 

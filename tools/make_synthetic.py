@@ -5,8 +5,8 @@
 import argparse
 import sys
 
-from toolkit.datasets.synthetic import generate_benchmark
 from sotbase.errors import UserError
+from toolkit.synthetic import generate_benchmark
 
 
 def main(argv=None) -> int:

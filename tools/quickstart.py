@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from toolkit.datasets.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
+from toolkit.synthetic import generate_benchmark, generate_unlabeled_images  # noqa: E402
 
 ZOO_MODEL = REPO / "models" / "s2siamfc_alexnet.pth"
 

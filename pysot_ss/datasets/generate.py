@@ -14,7 +14,7 @@ from typing import List, Optional
 
 from pysot_ss.core.config import get_cfg
 from pysot_ss.datasets.sources.base import node_get
-from toolkit.datasets.synthetic import generate_unlabeled_images
+from toolkit.synthetic import generate_unlabeled_images
 
 GENERATE_DEFAULT = True  # the default of DATASET.GENERATE_IF_MISSING (core/config.py uses the same value)
 _log = logging.getLogger("pysot_ss.data")

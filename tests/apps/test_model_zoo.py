@@ -42,7 +42,7 @@ def test_zoo_file_is_an_fp16_state_dict_with_its_config():
 def test_zoo_model_tracks_a_generated_sequence(tmp_path):
     """tools/test.py --snapshot models/s2siamfc_alexnet.pth, exactly as from a fresh clone, on two generated
     videos of the synthetic benchmark (textured target, camera motion, blur, occluder): mean IoU > 0.5."""
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
 
     root = generate_benchmark(tmp_path / "bench", seed=3, num_videos=2, num_frames=40, layouts=("otb",))["otb"]
     proc = subprocess.run([sys.executable, "tools/test.py", "--dataset", "OTB100", "--dataset_root", str(root),

@@ -60,7 +60,7 @@ def test_boxes_agree_with_torch_fast_path(exported, s2_snapshot, tmp_path):
     import cv2
 
     from pysot_ss.api import load_tracker
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
     from toolkit.utils.bbox import init_box
 
     root = generate_benchmark(tmp_path, num_videos=1, num_frames=8, layouts=("otb",))["otb"]

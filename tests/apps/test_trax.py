@@ -10,7 +10,7 @@ import pytest
 trax = pytest.importorskip("trax")
 from trax.client import Client  # noqa: E402
 
-from toolkit.datasets.synthetic import generate_benchmark  # noqa: E402
+from toolkit.synthetic import generate_benchmark  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 NUM_FRAMES = 6

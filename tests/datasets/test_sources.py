@@ -179,7 +179,7 @@ def _fake_generator(tmp_path, monkeypatch):
         return tmp_path / out_dir
 
     import pysot_ss.datasets.generate as generate
-    import toolkit.datasets.synthetic as synthetic
+    import toolkit.synthetic as synthetic
     monkeypatch.setattr(synthetic, "generate_unlabeled_images", fake_generate)
     monkeypatch.setattr(generate, "generate_unlabeled_images", fake_generate)
     monkeypatch.chdir(tmp_path)

@@ -14,7 +14,7 @@ from pysot_ss.losses.distill import Distill, all_pair_logits, load_teacher
 from pysot_ss.models import build_model
 from pysot_ss.models.head.xcorr import batched_xcorr
 from pysot_ss.utils.checkpoint import CheckpointError, save_checkpoint
-from toolkit.datasets.synthetic import generate_unlabeled_images
+from toolkit.synthetic import generate_unlabeled_images
 
 
 def _cfg(*opts):

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from pysot_ss.api import REPO, load_tracker, zoo_snapshot
-from toolkit.datasets.synthetic import generate_benchmark
+from toolkit.synthetic import generate_benchmark
 from toolkit.utils.statistics import overlap_ratio
 
 FAST = REPO / "models" / "s2siamfc_fast.pth"

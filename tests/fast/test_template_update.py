@@ -5,7 +5,7 @@ import torch
 
 from pysot_ss.api import REPO, load_tracker
 from pysot_ss.tracker.siamfc_math import template_from_search
-from toolkit.datasets.synthetic import load_photo
+from toolkit.synthetic.photos import load_photo
 
 FP32 = ["TRACK.BF16", "off", "TRACK.NUM_THREADS", "1"]
 

@@ -25,7 +25,7 @@ def _load_cli():
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
     from pysot_ss.core.config import get_cfg
     from pysot_ss.models import build_model
     from pysot_ss.utils.checkpoint import save_checkpoint

@@ -437,7 +437,7 @@ def test_custom_dataset_on_shared_sequences():
 
 # ------------------------------------------------------------------------ the synthetic generator's two layouts
 def test_synthetic_layouts_raw_equals_json(tmp_path):
-    synthetic = pytest.importorskip("toolkit.datasets.synthetic")
+    synthetic = pytest.importorskip("toolkit.synthetic")
     roots = synthetic.generate_benchmark(tmp_path / "gen", num_videos=2, num_frames=6, size=(64, 48))
     for layout, name in (("vot", "VOT2016"), ("otb", "OTB100")):
         from_json = create(name=name, dataset_root=roots[layout])

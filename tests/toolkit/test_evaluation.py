@@ -392,7 +392,7 @@ def run_eval(args, cwd):
 def synthetic(tmp_path_factory):
     """A small synthetic benchmark in both layouts plus results of two fake trackers:
     'good' = GT boxes (bounding rectangles, never failing), 'bad' = shifted, one failure per VOT video."""
-    synth = pytest.importorskip("toolkit.datasets.synthetic")
+    synth = pytest.importorskip("toolkit.synthetic")
     from toolkit.datasets import DatasetFactory
     base = tmp_path_factory.mktemp("synth")
     roots = synth.generate_benchmark(base / "data", seed=0, num_videos=3, num_frames=24, size=(160, 120))

@@ -1,4 +1,4 @@
-"""Tests of the synthetic benchmark generator (toolkit/datasets/synthetic.py). Small sizes: a few seconds in all."""
+"""Tests of the synthetic benchmark generator (toolkit/synthetic/). Small sizes: a few seconds in all."""
 import importlib.util
 import json
 import math
@@ -10,7 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from toolkit.datasets import synthetic as S
+from toolkit import synthetic as S
+from toolkit.synthetic.events import MOTION_CHANGE_MIN, SIZE_CHANGE_MIN, rect_polygon, shape_polygon
+from toolkit.synthetic.motion import half_extent
+from toolkit.synthetic.plan import EFFECTS
+from toolkit.synthetic.render import composite
 from toolkit.utils.errors import ToolkitError
 
 SIZE = (160, 120)
@@ -182,10 +186,10 @@ def test_bad_arguments_raise(tmp_path, kwargs):
 def test_rect_polygon_by_hand():
     # centre (10,20), w=4, h=2 rotated by 90 deg (clockwise on screen, y down): the corner offset (dx,dy) goes to
     # (-dy, dx): TL (-2,-1)->(1,-2), TR (2,-1)->(1,2), BR (2,1)->(-1,2), BL (-2,1)->(-1,-2).
-    poly = S.rect_polygon(np.array([[10.0, 20.0]]), np.array([[4.0, 2.0]]), np.array([90.0]))[0]
+    poly = rect_polygon(np.array([[10.0, 20.0]]), np.array([[4.0, 2.0]]), np.array([90.0]))[0]
     np.testing.assert_allclose(poly, [11, 18, 11, 22, 9, 22, 9, 18], atol=1e-12)
     # unrotated: TL, TR, BR, BL of x in [8,12], y in [19,21]
-    poly = S.rect_polygon(np.array([[10.0, 20.0]]), np.array([[4.0, 2.0]]), np.array([0.0]))[0]
+    poly = rect_polygon(np.array([[10.0, 20.0]]), np.array([[4.0, 2.0]]), np.array([0.0]))[0]
     np.testing.assert_allclose(poly, [8, 19, 12, 19, 12, 21, 8, 21])
 
 
@@ -197,14 +201,14 @@ def test_renderer_puts_the_patch_exactly_on_its_rectangle(angle):
     # cv2 warps with 1/32 px fixed-point coordinates, hence the 0.05 tolerance.
     canvas = np.zeros((64, 80, 3), np.float32)
     patch = (np.full((12, 24, 3), 255.0, np.float32), np.ones((12, 24), np.float32))
-    S._composite(canvas, patch, (40.3, 30.7), (20.5, 10.25), angle)
+    composite(canvas, patch, (40.3, 30.7), (20.5, 10.25), angle)
     alpha = canvas[..., 0] / 255.0
     assert alpha.sum() == pytest.approx(20.5 * 10.25, rel=0.01)
     ys, xs = np.mgrid[0:64, 0:80] + 0.5
     assert (alpha * xs).sum() / alpha.sum() == pytest.approx(40.3, abs=0.05)
     assert (alpha * ys).sum() / alpha.sum() == pytest.approx(30.7, abs=0.05)
     # and nothing beyond a pixel outside the polygon's box
-    poly = S.rect_polygon(np.array([[40.3, 30.7]]), np.array([[20.5, 10.25]]), np.array([angle]))[0]
+    poly = rect_polygon(np.array([[40.3, 30.7]]), np.array([[20.5, 10.25]]), np.array([angle]))[0]
     assert alpha[~_box_mask(poly, alpha.shape, 1.0)].max() == 0
 
 
@@ -232,7 +236,7 @@ def test_every_effect_appears_in_the_default_six_videos():
         effects = set()
         for plan in S.plan_benchmark(seed, 6, 30, (128, 96)):
             effects |= set(plan.effects)
-        assert effects == set(S.EFFECTS)
+        assert effects == set(EFFECTS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -262,12 +266,12 @@ def test_tags_and_attributes_match_events(bench):
         # size_change recomputed from the written polygons: linear size ratio between frames vs 0.4%
         lin = np.sqrt([shoelace(p) for p in gt])
         rate = np.abs(lin[1:] / lin[:-1] - 1)
-        clear = np.abs(rate - S.SIZE_CHANGE_MIN) > 2e-4
-        assert np.array_equal(tags["size_change"][1:][clear], (rate > S.SIZE_CHANGE_MIN)[clear])
+        clear = np.abs(rate - SIZE_CHANGE_MIN) > 2e-4
+        assert np.array_equal(tags["size_change"][1:][clear], (rate > SIZE_CHANGE_MIN)[clear])
         # motion_change recomputed from the polygon centres: |second difference| vs 1 px/frame^2 (scaled)
         c = pts.mean(axis=1)
         acc = np.linalg.norm(c[2:] - 2 * c[1:-1] + c[:-2], axis=1)
-        thr = S.MOTION_CHANGE_MIN * unit_k
+        thr = MOTION_CHANGE_MIN * unit_k
         clear = np.abs(acc - thr) > 1e-3
         assert np.array_equal(tags["motion_change"][1:-1][clear], (acc > thr)[clear])
         # OV: some vertex outside the image exactly when the attribute is set (beyond rounding)
@@ -280,7 +284,7 @@ def test_tags_and_attributes_match_events(bench):
         # occlusion tag only where the occluder's box meets the target's box
         if plan.occluder is not None:
             oc = plan.occluder
-            half = S._half_extent(oc.wh, oc.angle)
+            half = half_extent(oc.wh, oc.angle)
             lo, hi = oc.center - half, oc.center + half
             meets = (lo[:, 0] < pts[..., 0].max(1)) & (hi[:, 0] > pts[..., 0].min(1)) & \
                     (lo[:, 1] < pts[..., 1].max(1)) & (hi[:, 1] > pts[..., 1].min(1))
@@ -326,7 +330,7 @@ def test_target_pixels_are_inside_the_ground_truth(bench):
                 # the drawn pixels span the target's shape (its rectangle, or the ellipse inscribed in it) to a
                 # pixel; for axis-aligned targets that is the ground-truth box itself
                 ys, xs = np.nonzero(diff > 2)
-                p = S._shape_polygon(plan.target, t).astype(float)
+                p = shape_polygon(plan.target, t).astype(float)
                 if not plan.target.cutout.ellipse or plan.target.angle[t] == 0:
                     gt = np.reshape(poly, (4, 2))
                     assert np.allclose([p[:, 0].min(), p[:, 1].max()], [gt[:, 0].min(), gt[:, 1].max()], atol=1e-3)

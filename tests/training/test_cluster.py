@@ -12,7 +12,7 @@ from pysot_ss.utils.checkpoint import save_checkpoint
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    from toolkit.datasets.synthetic import generate_unlabeled_images
+    from toolkit.synthetic import generate_unlabeled_images
     return generate_unlabeled_images(tmp_path_factory.mktemp("unl") / "images", n=10, seed=5, size=(128, 96))
 
 

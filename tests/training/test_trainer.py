@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    from toolkit.datasets.synthetic import generate_unlabeled_images
+    from toolkit.synthetic import generate_unlabeled_images
     return generate_unlabeled_images(tmp_path_factory.mktemp("unl") / "images", n=12, seed=3, size=(128, 96))
 
 
