@@ -133,7 +133,8 @@ def run(args) -> int:
         options["protocol"] = args.protocol
     if args.eao_interval:
         options["eao_interval"] = tuple(args.eao_interval)
-    dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, **options)
+    dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, need_frames=False,
+                                            **options)
     results_dir = os.path.join(args.tracker_path, args.dataset)
     dataset.set_tracker(results_dir, trackers)
     skipped = dataset.load_tracker(results_dir, trackers, allow_missing=args.allow_missing) or []

@@ -405,14 +405,16 @@ def dataset_folder(name: str, dataset_root) -> str:
     return root
 
 
-def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, load_img=False, protocol="ope"):
+def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, load_img=False, protocol="ope",
+                need_frames=True):
     """(found, missing) from pysot's description ``<root>/<one of json_names>.json`` when present (as in pysot, the
     JSON then defines the dataset), else from ``read_raw()``, the benchmark's raw folder layout."""
     json_path = find_json(root, json_names)
     if json_path is None:
         return read_raw()
     short_tags: List[str] = []
-    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags)
+    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags,
+                                      need_frames=need_frames)
     warn_short_tags(name, short_tags)
     return found, missing
 
@@ -535,10 +537,12 @@ def video_from_json(path, root, name: str, entry: dict, *, load_img: bool = Fals
 
 
 def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Optional[Iterable[str]] = None,
-                     short_tags: Optional[List[str]] = None,
-                     data: Optional[Dict[str, dict]] = None) -> Tuple[Dict[str, Video], List[str]]:
+                     short_tags: Optional[List[str]] = None, data: Optional[Dict[str, dict]] = None,
+                     need_frames: bool = True) -> Tuple[Dict[str, Video], List[str]]:
     """All (or `only` the listed) videos of a pysot JSON: (present videos, names whose frames are not on disk).
-    `data`: the already-parsed content of `path`, if the caller had to look at it first."""
+    `data`: the already-parsed content of `path`, if the caller had to look at it first. need_frames=False
+    (evaluation) takes every video without looking for frames; a reset-protocol video then needs its image size
+    (docs/toolkit.md §6.3)."""
     data = read_description_json(path) if data is None else data
     wanted = set(only) if only is not None else None
     found, missing = {}, []
@@ -546,10 +550,17 @@ def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Option
         if wanted is not None and name not in wanted:
             continue
         video = video_from_json(path, root, name, entry, load_img=False, protocol=protocol, short_tags=short_tags)
-        if video_is_present(video.img_names):
-            if load_img:
-                video.load_img()
-            found[name] = video
-        else:
+        if need_frames and not video_is_present(video.img_names):
             missing.append(name)
+            continue
+        if not need_frames and protocol == "reset" and not os.path.isfile(video.img_names[0]):
+            size = [entry.get("width"), entry.get("height")]
+            if not all(_is_number(v) and v > 0 and v == int(v) for v in size):
+                raise FileFormatError(path, f"video {name!r}: image size unknown (needed for VOT overlaps): first "
+                                            f"frame {video.img_names[0]} not found and no positive integer "
+                                            f"'width'/'height' in the entry")
+            video.width, video.height = size
+        if load_img:
+            video.load_img()
+        found[name] = video
     return found, missing
