@@ -6,9 +6,10 @@ Deliberate differences from pysot:
   meaningless. Because 'empty' is now per-frame, ``select_tag('empty', s, e)`` slices it like any other tag
   (pysot returns the whole list for 'empty').
 * ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; docs/toolkit.md §6.2).
-* Result loading is strict: a missing file raises :class:`MissingResultsError`, a wrong length
-  :class:`CountMismatchError` naming the file (pysot only prints a warning), and the file names written by got10k and
-  other tools are resolved (see :func:`find_ope_result`).
+* Result loading is strict where pysot crashes: a missing file raises :class:`MissingResultsError`, a one-pass
+  file of the wrong length :class:`CountMismatchError`; a VOT file of the wrong length is scored by pysot's rule
+  with a warning (docs/toolkit.md §8). File names written by got10k and other tools are resolved (see
+  :func:`find_ope_result`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import cv2
 
 from toolkit.utils.errors import FileFormatError, MissingResultsError, ToolkitError
 from toolkit.utils.images import is_image
-from toolkit.utils.result_io import check_count, read_boxes
+from toolkit.utils.result_io import check_count, count_mismatch, read_boxes
 
 __all__ = [
     "ATTRIBUTE_TAGS", "PROTOCOLS", "DatasetWarning", "Video", "Dataset", "list_frames", "frame_index",
@@ -256,7 +257,11 @@ class Video:
                 raise MissingResultsError(tracker, folder, [self.name])
             if len(files) != VOT_REPETITIONS:
                 files = files[:1]
-            return [read_boxes(f, (1, 4, 8), expected_len=n) for f in files]
+            trajs = [read_vot_result(f, n) for f in files]
+            if len({min(len(t), n) for t in trajs}) > 1:  # pysot's per-frame mean over repetitions crashes
+                raise ToolkitError(f"{folder}: repetitions cover different numbers of frames "
+                                   f"({', '.join(str(len(t)) for t in trajs)} lines for {n} frames)")
+            return trajs
         found = find_ope_result(tracker_dir, self.name, self.result_aliases)
         if found is None:
             raise MissingResultsError(tracker, tracker_dir, [self.name])
@@ -265,6 +270,19 @@ class Video:
         traj = traj[skip:skip + n] if skip else traj
         check_count(found, traj, n)
         return traj
+
+
+def read_vot_result(path, n: int) -> List[list]:
+    """A VOT result file for a sequence of `n` frames, of any non-zero length (docs/toolkit.md §8.1): as in pysot, the
+    overlaps cover the first min(lines, n) frames and the failures all lines; another length than n is warned about.
+    An empty file is an error (pysot's EAO divides by its length)."""
+    traj = read_boxes(path, (1, 4, 8))
+    if not traj:
+        raise count_mismatch(path, 0, n)
+    if len(traj) != n:
+        warn(f"{path}: {len(traj)} line(s) for a sequence of {n} frame(s); scored as pysot does: overlaps on the "
+             f"first {min(len(traj), n)} frame(s), failures on all {len(traj)} line(s)")
+    return traj
 
 
 def tracker_names_in(path, tracker_names) -> List[str]:
