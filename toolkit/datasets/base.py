@@ -6,10 +6,10 @@ Deliberate differences from pysot:
   meaningless. Because 'empty' is now per-frame, ``select_tag('empty', s, e)`` slices it like any other tag
   (pysot returns the whole list for 'empty').
 * ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; docs/toolkit.md §6.2).
-* Result loading is strict where pysot crashes: a missing file raises :class:`MissingResultsError`, a one-pass
-  file of the wrong length :class:`CountMismatchError`; a VOT file of the wrong length is scored by pysot's rule
-  with a warning (docs/toolkit.md §8). File names written by got10k and other tools are resolved (see
-  :func:`find_ope_result`).
+* Result loading is strict where pysot crashes: a missing file raises :class:`MissingResultsError` (naming the
+  expected layout and any other layout found), a one-pass file of the wrong length :class:`CountMismatchError`; a
+  VOT file of the wrong length is scored by pysot's rule with a warning (docs/toolkit.md §8). File names written by
+  got10k and other tools are resolved (see :func:`find_ope_result`).
 """
 from __future__ import annotations
 
@@ -285,6 +285,26 @@ def read_vot_result(path, n: int) -> List[list]:
     return traj
 
 
+def layout_hint(results, by_tracker: Dict[str, List[str]], protocol: str) -> str:
+    """The result layout the loader expects and, when some missing results sit in the other protocol's layout,
+    where (appended to missing-results messages)."""
+    expected = os.path.join("baseline", "<video>", "<video>_001.txt") if protocol == "reset" else "<video>.txt"
+    found = []
+    for tracker, videos in by_tracker.items():
+        tracker_dir = os.path.join(str(results), tracker)
+        for video in videos:
+            if protocol == "reset":
+                try:
+                    found.append(find_ope_result(tracker_dir, video))
+                except ToolkitError:  # two candidates: still the wrong layout, not the point here
+                    continue
+            else:
+                found += find_vot_results(os.path.join(tracker_dir, "baseline", video), video)[:1]
+    found = [os.path.relpath(f, str(results)) for f in found if f]
+    return (f"; expected layout {os.path.join(str(results), '<tracker>', expected)}"
+            + (f", found instead {short_list(found, 5)}" if found else ""))
+
+
 def tracker_names_in(path, tracker_names) -> List[str]:
     if tracker_names is None:
         try:
@@ -373,10 +393,11 @@ class Dataset:
             else:
                 err = MissingResultsError(", ".join(by_tracker), path, union)
             err.by_tracker = by_tracker
+            err.args = (str(err) + layout_hint(path, by_tracker, self.protocol),)
             raise err
         for tracker, videos in by_tracker.items():
             warn(f"{self.name}: tracker {tracker!r} has no results for {len(videos)} video(s) "
-                 f"({short_list(videos)}); they will be skipped")
+                 f"({short_list(videos)}); they will be skipped" + layout_hint(path, {tracker: videos}, self.protocol))
         return union
 
 
