@@ -581,7 +581,7 @@ def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Option
     """All (or `only` the listed) videos of a pysot JSON: (present videos, names whose frames are not on disk).
     `data`: the already-parsed content of `path`, if the caller had to look at it first. need_frames=False
     (evaluation) takes every video without looking for frames; a reset-protocol video then needs its image size
-    (docs/toolkit.md §6.3)."""
+    (docs/toolkit.md §6.5)."""
     data = read_description_json(path) if data is None else data
     wanted = set(only) if only is not None else None
     found, missing = {}, []

@@ -85,7 +85,7 @@ class DatasetFactory:
         kwargs: ``videos=[...]`` (a subset), ``eao_interval=(low, high)`` (overrides the VOT defaults),
         ``protocol='ope'|'reset'`` (custom datasets default to 'ope', VOT20xx to 'reset'),
         ``need_frames=False`` (evaluation only: a description JSON's videos are taken without their frames; a
-        reset-protocol video needs its first frame or the JSON's ``width``/``height``; docs/toolkit.md §6.3).
+        reset-protocol video needs its first frame or the JSON's ``width``/``height``; docs/toolkit.md §6.5).
         """
         if not name:
             raise ToolkitError("create_dataset: a dataset name is required")
