@@ -21,7 +21,7 @@ import pytest
 
 from toolkit.datasets.base import Dataset, Video
 from toolkit.evaluation import AccuracyRobustnessBenchmark, EAOBenchmark, OPEBenchmark
-from toolkit.evaluation import ar_benchmark as ar
+from toolkit.evaluation import ar_benchmark as ar, report
 from toolkit.evaluation.eao_benchmark import build_fragments, expected_overlap_curves
 from toolkit.evaluation.report import ope_summary, to_csv, to_json, vot_summary
 from toolkit.utils.errors import ToolkitError
@@ -123,12 +123,12 @@ def test_ar_hand_example(vot_hand):
     assert res["failures"] == {"alpha": [0], "bravo": [1], "charlie": [2]}
     # Accuracy pools the 8 counted frames of all videos:
     # (1/3 + 1/2 + 1/2 + 1/4 + 10/11 + 10/11 + 1/2 + 1/2) / 8 = (581/132) / 8 = 581/1056
-    assert ar.accuracy(res) == pytest.approx(581 / 1056, **APPROX)
+    assert report.accuracy(res) == pytest.approx(581 / 1056, **APPROX)
     # 3 failures over 12 + 20 + 25 = 57 frames -> 100 * 3/57 failures per 100 frames; lost number 3
-    assert ar.total_frames(res) == 57
-    assert ar.robustness(res) == pytest.approx(300 / 57)
-    assert ar.lost_number(res) == 3.0
-    per_video = ar.video_summary(res)
+    assert report.total_frames(res) == 57
+    assert report.robustness(res) == pytest.approx(300 / 57)
+    assert report.lost_number(res) == 3.0
+    per_video = report.video_summary(res)
     assert per_video["alpha"]["accuracy"] == pytest.approx(5 / 12, **APPROX)
     assert per_video["charlie"]["lost_number"] == 2.0
     assert per_video["charlie"]["robustness"] == pytest.approx(200 / 25)
@@ -233,9 +233,9 @@ def test_ar_repetitions_aggregation():
     res = {"overlaps": {"a": [0.5] * 10, "b": [0.25] * 30},
            "failures": {"a": [1, 3], "b": [0, 2]}}
     # per repetition totals [1, 5]: lost number 3, robustness mean(1/40, 5/40) * 100 = 7.5
-    assert ar.lost_number(res) == 3.0
-    assert ar.robustness(res) == pytest.approx(7.5)
-    assert ar.accuracy(res) == pytest.approx((5 + 7.5) / 40)
+    assert report.lost_number(res) == 3.0
+    assert report.robustness(res) == pytest.approx(7.5)
+    assert report.accuracy(res) == pytest.approx((5 + 7.5) / 40)
     assert ar.nanmean_over_reps([[1, np.nan, 0.5], [0, np.nan, 1, 0.2]]) == pytest.approx(
         [0.5, np.nan, 0.75, 0.2], nan_ok=True)
 

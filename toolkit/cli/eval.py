@@ -19,7 +19,11 @@ import sys
 import warnings
 from typing import List, Optional
 
+from toolkit.datasets import DatasetFactory, split_custom
+from toolkit.evaluation import VOT_TAGS, AccuracyRobustnessBenchmark, EAOBenchmark, OPEBenchmark, run_per_tracker
+from toolkit.evaluation.report import ope_summary, to_csv, to_json, vot_summary
 from toolkit.utils.errors import ToolkitError
+from toolkit.visualization import plots, tables
 
 EXIT_DATA_ERROR = 2
 
@@ -58,14 +62,11 @@ def find_trackers(tracker_path: str, dataset: str, prefix: str) -> List[str]:
 
 def default_tags(dataset) -> List[str]:
     """The six VOT tags the dataset has ('all' always); 'empty' only on request."""
-    from toolkit.evaluation.eao_benchmark import VOT_TAGS
     have = set(getattr(dataset, "tags", None) or ["all"])
     return [t for t in VOT_TAGS if t in have] or ["all"]
 
 
 def _evaluate_reset(args, dataset, trackers, videos, progress):
-    from toolkit.evaluation import AccuracyRobustnessBenchmark, EAOBenchmark, run_per_tracker
-    from toolkit.evaluation.report import vot_summary
     tags = list(dict.fromkeys(args.tags)) if args.tags else default_tags(dataset)
     known = list(getattr(dataset, "tags", None) or ["all"])
     unknown = [t for t in tags if t not in known]
@@ -82,8 +83,6 @@ def _evaluate_reset(args, dataset, trackers, videos, progress):
 
 
 def _evaluate_ope(args, dataset, trackers, videos, progress):
-    from toolkit.evaluation import OPEBenchmark, run_per_tracker
-    from toolkit.evaluation.report import ope_summary
     bench = OPEBenchmark(dataset, videos=videos)
     success = run_per_tracker(bench, "eval_success", trackers, args.num, desc="eval success", progress=progress)
     precision = run_per_tracker(bench, "eval_precision", trackers, args.num, desc="eval precision",
@@ -99,7 +98,6 @@ def _evaluate_ope(args, dataset, trackers, videos, progress):
 
 
 def _print_tables(args, protocol, out, n_trackers, color) -> None:
-    from toolkit.visualization import tables
     video_level = args.show_video_level and n_trackers < 10
     if args.show_video_level and not video_level:
         print("note: video-level tables are printed for fewer than 10 trackers only "
@@ -117,7 +115,6 @@ def _print_tables(args, protocol, out, n_trackers, color) -> None:
 
 
 def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> List[str]:
-    from toolkit.visualization import plots
     if protocol == "reset":
         paths = plots.draw_vot_plots(dataset_name, out["eao_curves"], out["interval"], out["tags"], out_dir)
     else:
@@ -127,10 +124,6 @@ def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> List[st
 
 
 def run(args) -> int:
-    from toolkit.datasets import DatasetFactory, split_custom
-    from toolkit.evaluation.report import to_csv, to_json
-    from toolkit.visualization.tables import use_color
-
     if args.num < 1:
         raise ToolkitError(f"--num must be >= 1, got {args.num}")
     trackers = find_trackers(args.tracker_path, args.dataset, args.tracker_prefix)
@@ -140,7 +133,8 @@ def run(args) -> int:
         options["protocol"] = args.protocol
     if args.eao_interval:
         options["eao_interval"] = tuple(args.eao_interval)
-    dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, **options)
+    dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, need_frames=False,
+                                            **options)
     results_dir = os.path.join(args.tracker_path, args.dataset)
     dataset.set_tracker(results_dir, trackers)
     skipped = dataset.load_tracker(results_dir, trackers, allow_missing=args.allow_missing) or []
@@ -164,7 +158,7 @@ def run(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(to_csv(out["summary"]))
     else:
-        _print_tables(args, dataset.protocol, out, len(trackers), use_color(False if args.no_color else None))
+        _print_tables(args, dataset.protocol, out, len(trackers), tables.use_color(False if args.no_color else None))
 
     plot_dir = args.plot or (os.path.join("plots", args.dataset) if args.vis else None)
     if plot_dir:

@@ -6,9 +6,10 @@ Deliberate differences from pysot:
   meaningless. Because 'empty' is now per-frame, ``select_tag('empty', s, e)`` slices it like any other tag
   (pysot returns the whole list for 'empty').
 * ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; docs/toolkit.md §6.2).
-* Result loading is strict: a missing file raises :class:`MissingResultsError`, a wrong length
-  :class:`CountMismatchError` naming the file (pysot only prints a warning), and the file names written by got10k and
-  other tools are resolved (see :func:`find_ope_result`).
+* Result loading is strict where pysot crashes: a missing file raises :class:`MissingResultsError` (naming the
+  expected layout and any other layout found), a one-pass file of the wrong length :class:`CountMismatchError`; a
+  VOT file of the wrong length is scored by pysot's rule with a warning (docs/toolkit.md §8). File names written by
+  got10k and other tools are resolved (see :func:`find_ope_result`).
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 
-from toolkit.utils.errors import MissingResultsError, ToolkitError
 from sotbase.errors import FileFormatError
 from sotbase.images import is_image
-from toolkit.utils.result_io import check_count, read_boxes
+from toolkit.utils.errors import MissingResultsError, ToolkitError
+from toolkit.utils.result_io import check_count, count_mismatch, read_boxes
 
 __all__ = [
     "ATTRIBUTE_TAGS", "PROTOCOLS", "DatasetWarning", "Video", "Dataset", "list_frames", "frame_index",
@@ -257,7 +258,11 @@ class Video:
                 raise MissingResultsError(tracker, folder, [self.name])
             if len(files) != VOT_REPETITIONS:
                 files = files[:1]
-            return [read_boxes(f, (1, 4, 8), expected_len=n) for f in files]
+            trajs = [read_vot_result(f, n) for f in files]
+            if len({min(len(t), n) for t in trajs}) > 1:  # pysot's per-frame mean over repetitions crashes
+                raise ToolkitError(f"{folder}: repetitions cover different numbers of frames "
+                                   f"({', '.join(str(len(t)) for t in trajs)} lines for {n} frames)")
+            return trajs
         found = find_ope_result(tracker_dir, self.name, self.result_aliases)
         if found is None:
             raise MissingResultsError(tracker, tracker_dir, [self.name])
@@ -266,6 +271,39 @@ class Video:
         traj = traj[skip:skip + n] if skip else traj
         check_count(found, traj, n)
         return traj
+
+
+def read_vot_result(path, n: int) -> List[list]:
+    """A VOT result file for a sequence of `n` frames, of any non-zero length (docs/toolkit.md §8.1): as in pysot, the
+    overlaps cover the first min(lines, n) frames and the failures all lines; another length than n is warned about.
+    An empty file is an error (pysot's EAO divides by its length)."""
+    traj = read_boxes(path, (1, 4, 8))
+    if not traj:
+        raise count_mismatch(path, 0, n)
+    if len(traj) != n:
+        warn(f"{path}: {len(traj)} line(s) for a sequence of {n} frame(s); scored as pysot does: overlaps on the "
+             f"first {min(len(traj), n)} frame(s), failures on all {len(traj)} line(s)")
+    return traj
+
+
+def layout_hint(results, by_tracker: Dict[str, List[str]], protocol: str) -> str:
+    """The result layout the loader expects and, when some missing results sit in the other protocol's layout,
+    where (appended to missing-results messages)."""
+    expected = os.path.join("baseline", "<video>", "<video>_001.txt") if protocol == "reset" else "<video>.txt"
+    found = []
+    for tracker, videos in by_tracker.items():
+        tracker_dir = os.path.join(str(results), tracker)
+        for video in videos:
+            if protocol == "reset":
+                try:
+                    found.append(find_ope_result(tracker_dir, video))
+                except ToolkitError:  # two candidates: still the wrong layout, not the point here
+                    continue
+            else:
+                found += find_vot_results(os.path.join(tracker_dir, "baseline", video), video)[:1]
+    found = [os.path.relpath(f, str(results)) for f in found if f]
+    return (f"; expected layout {os.path.join(str(results), '<tracker>', expected)}"
+            + (f", found instead {short_list(found, 5)}" if found else ""))
 
 
 def tracker_names_in(path, tracker_names) -> List[str]:
@@ -356,10 +394,11 @@ class Dataset:
             else:
                 err = MissingResultsError(", ".join(by_tracker), path, union)
             err.by_tracker = by_tracker
+            err.args = (str(err) + layout_hint(path, by_tracker, self.protocol),)
             raise err
         for tracker, videos in by_tracker.items():
             warn(f"{self.name}: tracker {tracker!r} has no results for {len(videos)} video(s) "
-                 f"({short_list(videos)}); they will be skipped")
+                 f"({short_list(videos)}); they will be skipped" + layout_hint(path, {tracker: videos}, self.protocol))
         return union
 
 
@@ -406,14 +445,16 @@ def dataset_folder(name: str, dataset_root) -> str:
     return root
 
 
-def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, load_img=False, protocol="ope"):
+def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, load_img=False, protocol="ope",
+                need_frames=True):
     """(found, missing) from pysot's description ``<root>/<one of json_names>.json`` when present (as in pysot, the
     JSON then defines the dataset), else from ``read_raw()``, the benchmark's raw folder layout."""
     json_path = find_json(root, json_names)
     if json_path is None:
         return read_raw()
     short_tags: List[str] = []
-    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags)
+    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags,
+                                      need_frames=need_frames)
     warn_short_tags(name, short_tags)
     return found, missing
 
@@ -536,10 +577,12 @@ def video_from_json(path, root, name: str, entry: dict, *, load_img: bool = Fals
 
 
 def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Optional[Iterable[str]] = None,
-                     short_tags: Optional[List[str]] = None,
-                     data: Optional[Dict[str, dict]] = None) -> Tuple[Dict[str, Video], List[str]]:
+                     short_tags: Optional[List[str]] = None, data: Optional[Dict[str, dict]] = None,
+                     need_frames: bool = True) -> Tuple[Dict[str, Video], List[str]]:
     """All (or `only` the listed) videos of a pysot JSON: (present videos, names whose frames are not on disk).
-    `data`: the already-parsed content of `path`, if the caller had to look at it first."""
+    `data`: the already-parsed content of `path`, if the caller had to look at it first. need_frames=False
+    (evaluation) takes every video without looking for frames; a reset-protocol video then needs its image size
+    (docs/toolkit.md §6.5)."""
     data = read_description_json(path) if data is None else data
     wanted = set(only) if only is not None else None
     found, missing = {}, []
@@ -547,10 +590,17 @@ def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Option
         if wanted is not None and name not in wanted:
             continue
         video = video_from_json(path, root, name, entry, load_img=False, protocol=protocol, short_tags=short_tags)
-        if video_is_present(video.img_names):
-            if load_img:
-                video.load_img()
-            found[name] = video
-        else:
+        if need_frames and not video_is_present(video.img_names):
             missing.append(name)
+            continue
+        if not need_frames and protocol == "reset" and not os.path.isfile(video.img_names[0]):
+            size = [entry.get("width"), entry.get("height")]
+            if not all(_is_number(v) and v > 0 and v == int(v) for v in size):
+                raise FileFormatError(path, f"video {name!r}: image size unknown (needed for VOT overlaps): first "
+                                            f"frame {video.img_names[0]} not found and no positive integer "
+                                            f"'width'/'height' in the entry")
+            video.width, video.height = size
+        if load_img:
+            video.load_img()
+        found[name] = video
     return found, missing

@@ -62,13 +62,13 @@ def read_custom_root(name: str, root: str, *, load_img=False, protocol="ope"):
 
 
 def build_custom(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
-                 protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
+                 protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     if dataset_root is None:
         raise ToolkitError(f"{name!r} is not a known benchmark; pass dataset_root to use it as a custom dataset")
     root = dataset_folder(name, dataset_root)
     found, missing = json_or_raw(name, root, (name,),
                                  lambda: read_custom_root(name, root, load_img=load_img, protocol=protocol),
-                                 load_img=load_img, protocol=protocol)
+                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
     cls = VOTDataset if protocol == "reset" else Dataset
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=eao_interval, cls=cls)

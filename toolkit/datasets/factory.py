@@ -32,7 +32,8 @@ CUSTOM_PREFIX = CUSTOM + ":"
 class DatasetEntry:
     """A benchmark's builder with its canonical name and aliases.
 
-    ``builder(name, dataset_root, load_img=False, videos=None, eao_interval=None, protocol=..., canonical=...)``
+    ``builder(name, dataset_root, load_img=False, videos=None, eao_interval=None, protocol=..., canonical=...,
+    need_frames=True)``
     """
 
     def __init__(self, canonical: str, builder: Callable[..., Dataset], aliases: Iterable[str] = ()):
@@ -96,7 +97,9 @@ class DatasetFactory:
         """Build a dataset by name (pysot's entry point).
 
         kwargs: ``videos=[...]`` (a subset), ``eao_interval=(low, high)`` (overrides the VOT defaults),
-        ``protocol='ope'|'reset'`` (custom datasets default to 'ope', VOT20xx to 'reset').
+        ``protocol='ope'|'reset'`` (custom datasets default to 'ope', VOT20xx to 'reset'),
+        ``need_frames=False`` (evaluation only: a description JSON's videos are taken without their frames; a
+        reset-protocol video needs its first frame or the JSON's ``width``/``height``; docs/toolkit.md §6.5).
         """
         if not name:
             raise ToolkitError("create_dataset: a dataset name is required")

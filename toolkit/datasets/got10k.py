@@ -41,10 +41,10 @@ def read_got10k_root(name: str, root: str, *, load_img=False, protocol="ope"):
 
 
 def build_got10k(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
-                 protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
+                 protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     root = dataset_folder(name, dataset_root)
     found, missing = json_or_raw(name, root, (name, canonical or name),
                                  lambda: read_got10k_root(name, root, load_img=load_img, protocol=protocol),
-                                 load_img=load_img, protocol=protocol)
+                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=eao_interval)

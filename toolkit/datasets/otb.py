@@ -172,11 +172,12 @@ def convert_dasiamrpn_json(data: Dict[str, dict]) -> Dict[str, dict]:
     return out
 
 
-def _read_json(path: str, root: str, only, load_img: bool, protocol: str):
+def _read_json(path: str, root: str, only, load_img: bool, protocol: str, need_frames: bool):
     data = read_description_json(path)
     if any("image_files" in e and "img_names" not in e for e in data.values()):
         data = convert_dasiamrpn_json(data)
-    return videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data)
+    return videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data,
+                            need_frames=need_frames)
 
 
 def read_otb_root(name: str, root: str, video_names, *, load_img=False, protocol="ope"):
@@ -198,7 +199,7 @@ def read_otb_root(name: str, root: str, video_names, *, load_img=False, protocol
 
 
 def build_otb(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
-              protocol: str = "ope", canonical: Optional[str] = None) -> Dataset:
+              protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     """A named OTB dataset: ``<root>/<NAME>.json`` (all its videos; as in pysot the JSON defines the dataset),
     else ``OTB100.json`` / ``OTB2015.json`` restricted to this benchmark's list, else the raw layout."""
     canonical = canonical or name
@@ -209,7 +210,7 @@ def build_otb(name: str, dataset_root, load_img: bool = False, videos=None, eao_
     for json_name, only in candidates:
         path = os.path.join(root, json_name + ".json")
         if os.path.isfile(path):
-            found, missing = _read_json(path, root, only, load_img, protocol)
+            found, missing = _read_json(path, root, only, load_img, protocol, need_frames)
             if only is not None:  # another benchmark's JSON: this benchmark's list defines what is missing
                 missing = sorted(set(missing) | (set(expected) - set(found)))
             break

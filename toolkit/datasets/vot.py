@@ -101,14 +101,14 @@ def read_vot_root(name: str, root: str, *, expected=(), protocol="reset", load_i
 
 
 def build_vot(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
-              protocol: str = "reset", canonical: Optional[str] = None) -> Dataset:
+              protocol: str = "reset", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     """A named VOT dataset: ``<root>/<NAME>.json`` when present, else the raw layout."""
     canonical = canonical or name
     root = dataset_folder(name, dataset_root)
     found, missing = json_or_raw(name, root, (name, canonical),
                                  lambda: read_vot_root(name, root, expected=VOT_VIDEOS.get(canonical, ()),
                                                        protocol=protocol, load_img=load_img),
-                                 load_img=load_img, protocol=protocol)
+                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
     interval = eao_interval if eao_interval is not None else EAO_INTERVALS.get(canonical)
     return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
                           eao_interval=interval, cls=VOTDataset)

@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
+from toolkit.evaluation.report import print_eao_table
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
 
@@ -95,7 +96,6 @@ class EAOBenchmark:
 
     def show_result(self, result, topk=10, color=None):
         """Print pysot's multi-tag EAO table (see toolkit.visualization.tables)."""
-        from toolkit.visualization.tables import print_eao_table
         print_eao_table(result, self.tags, topk=topk, color=color)
 
 

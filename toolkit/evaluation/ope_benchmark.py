@@ -15,6 +15,7 @@ from typing import Dict, Iterable, Optional, Tuple
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
+from toolkit.evaluation.report import print_ope_table, print_ope_video_table
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import success_error, success_overlap
 
@@ -109,7 +110,6 @@ class OPEBenchmark:
     def show_result(self, success_ret, precision_ret=None, norm_precision_ret=None,
                     show_video_level=False, helight_threshold=0.6, color=None):
         """Print pysot's OPE table (see toolkit.visualization.tables)."""
-        from toolkit.visualization.tables import print_ope_table, print_ope_video_table
         print_ope_table(success_ret, precision_ret, norm_precision_ret, color=color)
         if show_video_level:
             print_ope_video_table(success_ret, precision_ret, helight_threshold=helight_threshold, color=color)

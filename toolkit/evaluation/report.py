@@ -10,13 +10,75 @@ import csv
 import io
 import json
 import math
+import sys
 from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
-from toolkit.evaluation import ar_benchmark as ar
+from toolkit.visualization.tables import eao_table, ope_table, ope_video_table, use_color, vot_table, vot_video_table
 
 PRECISION_INDEX = 20  # 20 px for precision, 0.20 for normalised precision
+
+
+# -- VOT accuracy / robustness (docs/toolkit.md §3) --------------------------------------------------
+
+def _nanmean(values) -> float:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0 or np.all(np.isnan(arr)):
+        return float("nan")
+    return float(np.nanmean(arr))
+
+
+def total_frames(result: dict) -> int:
+    """`length` in pysot: the summed lengths of the per-video overlap lists."""
+    return sum(len(v) for v in result["overlaps"].values())
+
+
+def accuracy(result: dict) -> float:
+    """Frame-pooled accuracy: nanmean over the concatenation of every video's per-frame overlaps."""
+    chunks = [np.asarray(v, dtype=np.float64) for v in result["overlaps"].values()]
+    return _nanmean(np.concatenate(chunks)) if chunks else float("nan")
+
+
+def _failure_totals_per_rep(result: dict) -> np.ndarray:
+    """Summed failures over videos, one entry per repetition (pysot's `np.sum(failures, axis=0)`).
+
+    With a different number of repetitions per video that sum is undefined; the mean over repetitions of
+    the per-video counts is summed instead (identical when the counts agree, by linearity).
+    """
+    fails = list(result["failures"].values())
+    if not fails:
+        return np.zeros(1)
+    if len({len(f) for f in fails}) == 1:
+        return np.sum(np.asarray(fails, dtype=np.float64), axis=0)
+    return np.array([sum(float(np.mean(f)) for f in fails)])
+
+
+def lost_number(result: dict) -> float:
+    return float(np.mean(_failure_totals_per_rep(result)))
+
+
+def robustness(result: dict) -> float:
+    """Failures per 100 frames, averaged over repetitions (NOT the VOT toolkit's exponential robustness)."""
+    length = total_frames(result)
+    if length == 0:
+        return float("nan")
+    return float(np.mean(_failure_totals_per_rep(result) / length) * 100)
+
+
+def video_summary(result: dict) -> Dict[str, dict]:
+    """Per-video accuracy (nanmean of its frames), lost number and robustness (both mean over repetitions)."""
+    out = {}
+    for name, ov in result["overlaps"].items():
+        fails = np.asarray(result["failures"][name], dtype=np.float64)
+        n = len(ov)
+        out[name] = {
+            "accuracy": _nanmean(ov),
+            "robustness": float(np.mean(fails / n) * 100) if n else float("nan"),
+            "lost_number": float(np.mean(fails)),
+            "frames": n,
+        }
+    return out
 
 
 def vot_summary(ar_result: Dict[str, dict], eao_result: Optional[Dict[str, Dict[str, float]]] = None,
@@ -24,11 +86,11 @@ def vot_summary(ar_result: Dict[str, dict], eao_result: Optional[Dict[str, Dict[
     out = {}
     for tracker in sorted(ar_result):
         ret = ar_result[tracker]
-        row = {"accuracy": ar.accuracy(ret), "robustness": ar.robustness(ret), "lost_number": ar.lost_number(ret)}
+        row = {"accuracy": accuracy(ret), "robustness": robustness(ret), "lost_number": lost_number(ret)}
         if eao_result is not None:
             row["eao"] = {tag: float(v) for tag, v in eao_result.get(tracker, {}).items()}
         if video_level:
-            row["videos"] = ar.video_summary(ret)
+            row["videos"] = video_summary(ret)
         out[tracker] = row
     return out
 
@@ -146,3 +208,33 @@ def to_csv(summary: Dict[str, dict]) -> str:
         for video, vrow in row.get("videos", {}).items():
             writer.writerow([tracker, video] + [cell(vrow.get(c)) for c in cols])
     return buf.getvalue()
+
+
+# -- printing, for the benchmarks' show_result (pysot's API) ----------------------------------------
+
+def _emit(text: str, file=None) -> None:
+    if text:
+        print(text, file=sys.stdout if file is None else file)
+
+
+def print_vot_table(ar_result, eao_result=None, color=None, file=None):
+    _emit(vot_table(vot_summary(ar_result, eao_result), color=use_color(color, file)), file)
+
+
+def print_vot_video_table(ar_result, helight_threshold=0.5, color=None, file=None):
+    if len(ar_result) < 10:
+        _emit("\n\n" + vot_video_table(ar_result, helight_threshold, color=use_color(color, file)), file)
+
+
+def print_eao_table(eao_result, tags: Iterable[str], topk=10, color=None, file=None):
+    _emit(eao_table(eao_result, list(tags), topk=topk, color=use_color(color, file)), file)
+
+
+def print_ope_table(success_ret, precision_ret=None, norm_precision_ret=None, color=None, file=None):
+    _emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=use_color(color, file)), file)
+
+
+def print_ope_video_table(success_ret, precision_ret, helight_threshold=0.6, color=None, file=None):
+    if precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
+        _emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=use_color(color, file)),
+              file)

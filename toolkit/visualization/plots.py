@@ -2,8 +2,9 @@
 attribute, EAO curves, per-tag EAO bars.
 
 Uses matplotlib's object API with the Agg canvas only: no pyplot state, no LaTeX, no plt.show, no change of
-the global backend. Files are written atomically (temp file + os.replace). pysot's colours, line styles and
-"[%.3f] name" legends are kept; with more trackers than colours they cycle.
+the global backend; matplotlib is imported on the first figure (`new_figure`), so importing this module, as the
+evaluation CLI does, costs nothing when no plot is drawn. Files are written atomically (temp file + os.replace).
+pysot's colours, line styles and "[%.3f] name" legends are kept; with more trackers than colours they cycle.
 """
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from sotbase.atomic import atomic_output
+from toolkit.evaluation.ope_benchmark import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
+from toolkit.evaluation.report import PRECISION_INDEX
 
 COLORS = ((1, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0), (0, 162 / 255, 232 / 255), (0.5, 0.5, 0.5),
           (0, 0, 1), (0, 1, 1), (136 / 255, 0, 21 / 255), (1, 127 / 255, 39 / 255), (0, 0, 0))
@@ -30,18 +31,26 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "x"
 
 
-def save_figure(fig: Figure, path) -> Path:
+def new_figure(figsize):
+    """A matplotlib Figure on an Agg canvas (matplotlib is slow to import and needed only here: imported lazily)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path) -> Path:
     """Render to PNG next to `path` and move it into place atomically."""
     path = Path(path)
-    FigureCanvasAgg(fig)
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
     return path
 
 
 def _curve_plot(curves: Dict[str, np.ndarray], scores: Dict[str, float], thresholds: np.ndarray, title: str,
-                xlabel: str, ylabel: str, legend_loc: str, xstep: float, bold_name: Optional[str]) -> Figure:
-    fig = Figure(figsize=(6.4, 4.8))
+                xlabel: str, ylabel: str, legend_loc: str, xstep: float, bold_name: Optional[str]):
+    fig = new_figure((6.4, 4.8))
     ax = fig.add_subplot(111)
     ax.grid(visible=True)
     ax.set_xlabel(xlabel)
@@ -81,8 +90,6 @@ def _mean_over(ret: Dict[str, Dict[str, np.ndarray]], videos: Iterable[str]) -> 
 def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: str, precision_ret=None,
                            norm_precision_ret=None, bold_name: Optional[str] = None, out_dir=".") -> List[Path]:
     """pysot's OPE plots for the videos of one attribute ('ALL' = the whole dataset); returns the PNG paths."""
-    from toolkit.evaluation.ope_benchmark import (NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS,
-                                                  SUCCESS_THRESHOLDS)
     videos = list(videos)
     out_dir = Path(out_dir)
     suffix = f"{_safe(name)}_{_safe(attr)}.png"
@@ -100,7 +107,7 @@ def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: 
         curves = _mean_over(ret, videos) if ret else {}
         if not curves:
             continue
-        scores = {t: float(c[20]) for t, c in curves.items()}
+        scores = {t: float(c[PRECISION_INDEX]) for t, c in curves.items()}
         fig = _curve_plot(curves, scores, thr, f"{label} of OPE {where}", "Location error threshold",
                           "Precision", "lower right", step, bold_name)
         paths.append(save_figure(fig, out_dir / f"{kind}_{suffix}"))
@@ -121,7 +128,7 @@ def draw_ope_plots(name: str, attributes: Dict[str, Sequence[str]], success_ret,
 def draw_eao_curve(curves: Dict[str, np.ndarray], eao: Dict[str, float], interval: Tuple[int, int], name: str,
                    path, tag: str = "all") -> Path:
     """Expected overlap vs sequence length (index i = length i+1), the EAO interval shaded."""
-    fig = Figure(figsize=(8, 4.8))
+    fig = new_figure((8, 4.8))
     ax = fig.add_subplot(111)
     ax.grid(visible=True)
     low, high = interval
@@ -142,7 +149,7 @@ def draw_eao_curve(curves: Dict[str, np.ndarray], eao: Dict[str, float], interva
 
 def draw_eao_tags(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], name: str, path) -> Path:
     """Grouped bars: one group per tag, one bar per tracker (ordered by EAO on 'all')."""
-    fig = Figure(figsize=(max(6.4, 1.4 * len(tags) + 2), 4.8))
+    fig = new_figure((max(6.4, 1.4 * len(tags) + 2), 4.8))
     ax = fig.add_subplot(111)
     ax.grid(visible=True, axis="y")
     key = "all" if "all" in tags else tags[0]

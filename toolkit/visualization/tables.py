@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from colorama import Fore, Style
@@ -173,35 +173,3 @@ def ope_video_table(success_ret: Dict[str, dict], precision_ret: Dict[str, dict]
         lines.append(row)
     lines.append(bar)
     return "\n".join(lines)
-
-
-# -- printing wrappers used by the benchmarks' show_result ------------------------------------------
-
-def _emit(text: str, file=None) -> None:
-    if text:
-        print(text, file=sys.stdout if file is None else file)
-
-
-def print_vot_table(ar_result, eao_result=None, color=None, file=None):
-    from toolkit.evaluation.report import vot_summary
-    _emit(vot_table(vot_summary(ar_result, eao_result), color=use_color(color, file)), file)
-
-
-def print_vot_video_table(ar_result, helight_threshold=0.5, color=None, file=None):
-    if len(ar_result) < 10:
-        _emit("\n\n" + vot_video_table(ar_result, helight_threshold, color=use_color(color, file)), file)
-
-
-def print_eao_table(eao_result, tags: Iterable[str], topk=10, color=None, file=None):
-    _emit(eao_table(eao_result, list(tags), topk=topk, color=use_color(color, file)), file)
-
-
-def print_ope_table(success_ret, precision_ret=None, norm_precision_ret=None, color=None, file=None):
-    from toolkit.evaluation.report import ope_summary
-    _emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=use_color(color, file)), file)
-
-
-def print_ope_video_table(success_ret, precision_ret, helight_threshold=0.6, color=None, file=None):
-    if precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
-        _emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=use_color(color, file)),
-              file)
