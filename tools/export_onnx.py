@@ -25,7 +25,7 @@ def calibration_images(folder: str, count: int, seed: int):
 
     paths = [str(Path(d) / n) for d, names in list_images(folder).items() for n in names]
     if not paths:
-        raise ValueError(f"--calib {folder}: no image found (jpg/jpeg/png/bmp/tif/tiff/webp)")
+        raise UserError(f"--calib {folder}: no image found (jpg/jpeg/png/bmp/tif/tiff/webp)")
     rng = np.random.default_rng(seed)
     return [paths[i] for i in sorted(rng.permutation(len(paths))[:count])]
 

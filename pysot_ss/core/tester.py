@@ -27,7 +27,6 @@ from sotbase.registry import RegistryError
 from toolkit.datasets import DatasetFactory, split_custom
 from toolkit.protocols import run_dataset, select_videos
 from toolkit.protocols.display import open_display
-from toolkit.utils.errors import ToolkitError
 
 __all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory",
            "default_tracker_name", "run_test"]
@@ -159,7 +158,7 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
                          protocol, eao_interval)
     try:
         select_videos(ds, [video] if video else None)
-    except ToolkitError as e:
+    except UserError as e:
         raise TesterError(str(e)) from None
 
     try:  # build once here so a weights/config mismatch is a setup error, not N failed videos
@@ -181,6 +180,6 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
         summary = run_dataset(ds, run_factory, name, results_dir=results_dir, protocol=protocol,
                               videos=[video] if video else None, num_workers=num_workers,
                               on_frame_factory=on_frame_factory, progress=progress)
-    except ToolkitError as e:
+    except UserError as e:
         raise TesterError(str(e)) from None
     return summary.exit_code

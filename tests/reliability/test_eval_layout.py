@@ -26,7 +26,7 @@ def test_vot_results_in_the_one_pass_layout(tmp_path, capsys):
     for v in ("a", "b", "c"):  # flat <video>.txt files, as a one-pass run writes them
         (results / "T").mkdir(parents=True, exist_ok=True)
         (results / "T" / f"{v}.txt").write_text("1\n20,20,10,10\n20,20,10,10\n")
-    assert main(["-p", str(tmp_path / "results"), "-d", "seqs", "--dataset_root", str(root), "--protocol", "reset",
+    assert main(["-p", str(tmp_path / "results"), "-d", "custom:seqs", "--dataset_root", str(root), "--protocol", "reset",
                  "--eao_interval", "1", "3"]) == 2
     err = capsys.readouterr().err
     assert f"no results for 3 video(s) in {results / 'T'}: a, b, c; expected layout " \
@@ -34,7 +34,7 @@ def test_vot_results_in_the_one_pass_layout(tmp_path, capsys):
 
 
 def test_one_pass_results_in_the_vot_layout(tmp_path):
-    ds = DatasetFactory.create_dataset(name="seqs", dataset_root=str(dataset(tmp_path, "ope")), need_frames=False)
+    ds = DatasetFactory.create_dataset(name="custom:seqs", dataset_root=str(dataset(tmp_path, "ope")), need_frames=False)
     results = tmp_path / "results"
     f = results / "T" / "baseline" / "b" / "b_001.txt"
     f.parent.mkdir(parents=True)

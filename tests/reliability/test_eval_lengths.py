@@ -90,7 +90,7 @@ def vot(tmp_path):
 
 def test_vot_lengths_scored_like_pysot(vot, capsys):
     root, results, files = vot
-    args = ["-p", str(results), "-d", "hand", "--dataset_root", str(root), "--protocol", "reset",
+    args = ["-p", str(results), "-d", "custom:hand", "--dataset_root", str(root), "--protocol", "reset",
             "--eao_interval", "5", "25", "--format", "json"]
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
@@ -111,7 +111,7 @@ def test_vot_lengths_scored_like_pysot(vot, capsys):
 
 def test_vot_errors_where_pysot_crashes(vot):
     root, results, files = vot
-    ds = DatasetFactory.create_dataset(name="hand", dataset_root=str(root), protocol="reset", need_frames=False)
+    ds = DatasetFactory.create_dataset(name="custom:hand", dataset_root=str(root), protocol="reset", need_frames=False)
     files["norm"].write_text("")  # pysot's EAO divides by the length
     with pytest.raises(CountMismatchError, match=f"{files['norm']}: has 0 line"):
         ds["norm"].load_tracker(results / "hand", "T")
@@ -133,6 +133,6 @@ def test_one_pass_wrong_length_is_an_error(tmp_path, n_lines):
     f = tmp_path / "results" / "T" / "v.txt"
     f.parent.mkdir(parents=True)
     f.write_text("20,20,10,10\n" * n_lines)
-    ds = DatasetFactory.create_dataset(name="ope", dataset_root=str(root), need_frames=False)
+    ds = DatasetFactory.create_dataset(name="custom:ope", dataset_root=str(root), need_frames=False)
     with pytest.raises(CountMismatchError, match=f"{f}: has {n_lines} line\\(s\\) but the sequence has 10 frame"):
         ds.load_tracker(tmp_path / "results", ["T"])

@@ -6,7 +6,7 @@
 
 Trackers are the sorted folder names `<tracker_path>/<dataset>/<prefix>*`. The reset protocol (VOT) gives
 Accuracy / Robustness / Lost Number / EAO per tag, the one-pass protocol success AUC / precision@20 /
-normalised precision@0.2. Bad data (ToolkitError, incl. result-file parse errors naming file:line) ends with
+normalised precision@0.2. Bad data (a UserError, incl. result-file parse errors naming file:line) ends with
 a message on stderr and exit status 2, without a traceback.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import warnings
 from typing import List, Optional
 
+from sotbase.errors import UserError
 from toolkit.datasets import DatasetFactory, split_custom
 from toolkit.evaluation import VOT_TAGS, AccuracyRobustnessBenchmark, EAOBenchmark, OPEBenchmark, run_per_tracker
 from toolkit.evaluation.report import ope_summary, to_csv, to_json, vot_summary
@@ -126,8 +127,9 @@ def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> List[st
 def run(args) -> int:
     if args.num < 1:
         raise ToolkitError(f"--num must be >= 1, got {args.num}")
-    trackers = find_trackers(args.tracker_path, args.dataset, args.tracker_prefix)
-    root = args.dataset_root or os.path.join("testing_dataset", split_custom(args.dataset)[1])
+    name = split_custom(args.dataset)[1]  # custom:<Name> -> <Name>, the folder under the results and data roots
+    trackers = find_trackers(args.tracker_path, name, args.tracker_prefix)
+    root = args.dataset_root or os.path.join("testing_dataset", name)
     options = {}
     if args.protocol:
         options["protocol"] = args.protocol
@@ -135,7 +137,7 @@ def run(args) -> int:
         options["eao_interval"] = tuple(args.eao_interval)
     dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, need_frames=False,
                                             **options)
-    results_dir = os.path.join(args.tracker_path, args.dataset)
+    results_dir = os.path.join(args.tracker_path, name)
     dataset.set_tracker(results_dir, trackers)
     skipped = dataset.load_tracker(results_dir, trackers, allow_missing=args.allow_missing) or []
     videos = None
@@ -160,7 +162,7 @@ def run(args) -> int:
     else:
         _print_tables(args, dataset.protocol, out, len(trackers), tables.use_color(False if args.no_color else None))
 
-    plot_dir = args.plot or (os.path.join("plots", args.dataset) if args.vis else None)
+    plot_dir = args.plot or (os.path.join("plots", name) if args.vis else None)
     if plot_dir:
         paths = _write_plots(plot_dir, dataset.name, dataset.protocol, out)
         print(f"wrote {len(paths)} plot(s) to {plot_dir}", file=sys.stderr)
@@ -183,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with _plain_warnings():
         try:
             return run(args)
-        except ToolkitError as err:
+        except (UserError, OSError) as err:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_DATA_ERROR
         except KeyboardInterrupt:

@@ -11,6 +11,7 @@ from typing import Dict, Sequence
 
 from tqdm import tqdm
 
+from sotbase.errors import UserError
 from toolkit.utils.errors import ToolkitError
 
 _BENCHMARK = None
@@ -25,7 +26,7 @@ def _call(task):
     method, tracker = task
     try:
         return getattr(_BENCHMARK, method)(tracker)
-    except ToolkitError as err:  # subclasses with custom __init__ do not unpickle; keep the message
+    except UserError as err:  # subclasses with custom __init__ do not unpickle; keep the message
         return _Failure(str(err))
 
 
