@@ -103,7 +103,8 @@ _C.DATASET.SYNTHETIC = CN(new_allowed=True)  # default: unlabeled images generat
 _C.DATASET.SYNTHETIC.TYPE = "image_folder"
 _C.DATASET.SYNTHETIC.ROOT = "data/synthetic/unlabeled"
 _C.DATASET.GENERATE_IF_MISSING = True  # tools/train.py generates the synthetic images when the default ROOT is absent
-#                                       (pysot_ss.datasets.generate, logged; builders never write data)
+#                                       (pysot_ss.datasets.generate, logged; builders never write data); any other
+#                                       missing ROOT is an error, never generated
 
 # ---------------------------------------------------------------------------------------------------
 # Pair sampling and augmentation

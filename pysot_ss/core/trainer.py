@@ -123,13 +123,12 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(
             self.optimizer, lr_gamma(cfg.TRAIN.BASE_LR, cfg.TRAIN.END_LR, cfg.TRAIN.EPOCHS))
 
-        dataset = self.dataset
-        self.sampler = DistributedSampler(dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
+        self.sampler = DistributedSampler(self.dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
                                           shuffle=True, seed=cfg.SEED, drop_last=True)
         self.steps_per_epoch = len(self.sampler) // cfg.TRAIN.BATCH_SIZE
         if self.steps_per_epoch == 0:
-            raise ConfigError(f"an epoch of {len(dataset)} pairs is shorter than one step of "
-                             f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
+            raise ConfigError(f"an epoch of {len(self.dataset)} pairs is shorter than one step of "
+                              f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
 
         self.start_epoch = 0
         self.step = 0
