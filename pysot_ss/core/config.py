@@ -263,13 +263,13 @@ def check_cfg(cfg: CN) -> CN:
     return cfg
 
 
-def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -> CN:
-    """Defaults, then the YAML file (if any), then KEY VALUE overrides, then `check_cfg`; errors name the file or
-    the key."""
+def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None, label: str = "--opts") -> CN:
+    """Defaults, then the YAML file (if any), then KEY VALUE overrides (`merge_opts`, `label`), then `check_cfg`;
+    errors name the file or the key."""
     cfg = get_cfg()
     if path:
         merge_file(cfg, path)
-    return merge_opts(cfg, opts)
+    return merge_opts(cfg, opts, label)
 
 
 def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") -> CN:
