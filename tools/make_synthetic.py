@@ -3,10 +3,13 @@
     python tools/make_synthetic.py --out testing_dataset/synthetic --seed 0 --num_videos 6 --frames 60
 """
 import argparse
+import os
 import sys
 
-from sotbase.errors import UserError
-from toolkit.synthetic import generate_benchmark
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from sotbase.errors import UserError  # noqa: E402
+from toolkit.synthetic import generate_benchmark  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -22,7 +25,7 @@ def main(argv=None) -> int:
         roots = generate_benchmark(args.out, seed=args.seed, num_videos=args.num_videos, num_frames=args.frames,
                                    size=tuple(args.size), overwrite=args.overwrite)
     except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"make_synthetic.py: error: {err}", file=sys.stderr)
         return 2
     for layout, root in roots.items():
         print(f"{layout}: {root}")

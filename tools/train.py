@@ -39,11 +39,11 @@ def parse_args(argv=None):
 
 
 def prepare_data(cfg, dist_info: du.DistInfo) -> None:
-    """The explicit data step: generate the default synthetic images if missing (DATASET.GENERATE_IF_MISSING)."""
-    if dist_info.is_main:
-        log = setup_logger("pysot_ss.data", None, dist_info.rank)
-        generate_missing_data(cfg, log)
-        close_logger(log)
+    """The explicit data step: every ROOT must exist; only the default synthetic folder is generated when missing
+    (DATASET.GENERATE_IF_MISSING, by rank 0; every rank checks, so all fail together)."""
+    log = setup_logger("pysot_ss.data", None, dist_info.rank)
+    generate_missing_data(cfg, log, write=dist_info.is_main)
+    close_logger(log)
     du.barrier()
 
 

@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 import torch
 
-from pysot_ss.datasets import build_sources
+from pysot_ss.datasets import DataSourceError, build_sources
+from pysot_ss.errors import ConfigError
 from pysot_ss.models import build_model
 from pysot_ss.utils.checkpoint import load_weights, snapshot_config
 from sotbase.atomic import atomic_write_json
@@ -93,12 +94,12 @@ def kmeans(features: np.ndarray, k: int, seed: int, n_init: int = 10,
 
     n = features.shape[0]
     if n == 0:
-        raise ValueError("clustering: no readable image in the training sources")
+        raise DataSourceError("clustering: no readable image in the training sources")
     if k > n:
         warnings.warn(f"CLUSTER.K = {k} but only {n} images: using K = {n}")
         k = n
     if k < 1:
-        raise ValueError(f"CLUSTER.K must be >= 1, got {k}")
+        raise ConfigError(f"CLUSTER.K must be >= 1, got {k}")
     if n > minibatch_above:
         km = MiniBatchKMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed,
                              batch_size=4096)
@@ -135,7 +136,7 @@ def build_clusters(cfg, snapshot, out=None, device="cpu") -> Path:
     load_weights(model, snapshot)
     items = collect_items(cfg)
     if not items:
-        raise ValueError("clustering: the training sources (DATASET.NAMES) hold no item")
+        raise DataSourceError("clustering: the training sources (DATASET.NAMES) hold no item")
     keys = [k for k, _ in items]
     log.info(f"clustering {len(items)} videos with {snapshot} (K = {c.K})")
     feats, ok = extract_features(model, [p for _, p in items], int(c.IMAGE_SIZE), int(c.BATCH_SIZE), device)

@@ -1,19 +1,20 @@
 """Every configuration key of pysot-ss, declared once with a comment (detectron2's defaults.py style).
 
 Experiment files (`experiments/<name>/config.yaml`) override a subset; `--opts KEY VALUE ...` overrides
-after that. A key that is not declared here is an error naming the key and the file, except under the
-nodes created with ``new_allowed=True`` (``*.KWARGS`` and the per-source nodes of ``DATASET``).
+after that. A key that is not declared here is an error naming the key and the file, except under
+``*.KWARGS`` (free-form) and ``DATASET`` (source nodes with the keys SOURCE_KEYS). Configs are plain YAML files
+(``.yaml``/``.yml``, read with ``yaml.safe_load``: never Python code, nor Python tags), all read by `merge_file`;
+`check_cfg` then refuses values outside the range where they mean something (RANGES).
 
-    from pysot_ss.core.config import get_cfg
-    cfg = get_cfg()                       # a fresh copy of the defaults
-    cfg.merge_from_file("experiments/s2siamfc/config.yaml")
-    cfg.merge_from_list(["TRAIN.EPOCHS", "10"])
+    from pysot_ss.core.config import load_cfg
+    cfg = load_cfg("experiments/s2siamfc/config.yaml", ["TRAIN.EPOCHS", "10"])
 """
 from __future__ import annotations
 
 import os
 from typing import Iterable, Optional
 
+import yaml
 from yacs.config import CfgNode as CN
 
 from pysot_ss.errors import ConfigError
@@ -102,7 +103,8 @@ _C.DATASET.SYNTHETIC = CN(new_allowed=True)  # default: unlabeled images generat
 _C.DATASET.SYNTHETIC.TYPE = "image_folder"
 _C.DATASET.SYNTHETIC.ROOT = "data/synthetic/unlabeled"
 _C.DATASET.GENERATE_IF_MISSING = True  # tools/train.py generates the synthetic images when the default ROOT is absent
-#                                       (pysot_ss.datasets.generate, logged; builders never write data)
+#                                       (pysot_ss.datasets.generate, logged; builders never write data); any other
+#                                       missing ROOT is an error, never generated
 
 # ---------------------------------------------------------------------------------------------------
 # Pair sampling and augmentation
@@ -218,16 +220,60 @@ def get_cfg() -> CN:
     return _C.clone()
 
 
-def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None) -> CN:
-    """Defaults, then the YAML file (if any), then KEY VALUE overrides; unknown keys name the file."""
+# values outside these intervals run without complaint and give garbage (a drifting tracker, gradient ascent, no
+# training at all); `check_cfg` refuses them. Keys whose users check them already are not repeated here.
+RANGES = {
+    "[0, 1]": ("TRACK.WINDOW_INFLUENCE", "TRACK.SCALE_LR", "TRACK.UPDATE_RATE", "SAMPLER.NEG_PROB", "AUG.ROTATION_PROB",
+               "AUG.COLOR_PROB", "AUG.GRAY_PROB", "AUG.BLUR_PROB", "AUG.FLIP_PROB", "LOSS.ANTI_CLUTTER.BETA",
+               "LOSS.ADVERSARIAL_MASK.LAMBDA", "LOSS.ADVERSARIAL_MASK.THRESHOLD"),
+    "(0, 1]": ("TRACK.SCALE_PENALTY", "LOSS.ADVERSARIAL_MASK.AREA_CAP"),
+    "[0, 1)": ("TRAIN.MOMENTUM", "AUG.STRETCH"),
+    "[1, inf)": ("TRACK.SCALE_STEP", "TRACK.RESPONSE_UP", "TRAIN.EPOCHS"),
+    "(0, inf)": ("TRAIN.BASE_LR", "TRAIN.END_LR", "LOSS.R_POS"),
+    "[0, inf)": ("TRACK.CONTEXT_AMOUNT", "TRACK.MIN_SIZE", "TRACK.FINETUNE.LR", "TRAIN.WEIGHT_DECAY",
+                 "TRAIN.MAX_STEPS", "LOSS.DISTILL.WEIGHT", "LOSS.DISTILL.BASE_WEIGHT"),
+}
+SOURCE_KEYS = ("TYPE", "ROOT", "ANNO", "LIST", "FRAME_STEP", "NUM_USE", "WEIGHT", "SUBDIRS", "VIDEOS", "FRAME_FORMAT",
+               "CLIPS")  # the keys of a DATASET.<NAME> node (see DATASET above)
+
+
+def _inside(value: float, interval: str) -> bool:
+    lo, hi = (float(x) for x in interval[1:-1].split(","))
+    return (lo <= value if interval[0] == "[" else lo < value) and (value <= hi if interval[-1] == "]" else value < hi)
+
+
+def check_cfg(cfg: CN) -> CN:
+    """Refuse values outside RANGES and unknown keys under DATASET (one ConfigError naming every key and value)."""
+    bad = []
+    for interval, keys in RANGES.items():
+        for key in keys:
+            value = cfg
+            for part in key.split("."):
+                value = value[part]
+            if not _inside(float(value), interval):
+                bad.append(f"{key} = {value!r} is outside the allowed range {interval}")
+    for name, node in cfg.DATASET.items():
+        if isinstance(node, CN):
+            bad += [f"DATASET.{name}.{k} is not a data source key ({', '.join(SOURCE_KEYS)})"
+                    for k in node if k not in SOURCE_KEYS]
+        elif name not in _C.DATASET:
+            bad.append(f"DATASET.{name} is not a DATASET key (NAMES, GENERATE_IF_MISSING, or a source node)")
+    if bad:
+        raise ConfigError("; ".join(bad))
+    return cfg
+
+
+def load_cfg(path: Optional[str] = None, opts: Optional[Iterable[str]] = None, label: str = "--opts") -> CN:
+    """Defaults, then the YAML file (if any), then KEY VALUE overrides (`merge_opts`, `label`), then `check_cfg`;
+    errors name the file or the key."""
     cfg = get_cfg()
     if path:
         merge_file(cfg, path)
-    return merge_opts(cfg, opts)
+    return merge_opts(cfg, opts, label)
 
 
 def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") -> CN:
-    """Apply KEY VALUE overrides; errors name `label` (the flag or argument they came from)."""
+    """Apply KEY VALUE overrides, then `check_cfg`; errors name `label` (the flag or argument they came from)."""
     if opts:
         opts = list(opts)
         if len(opts) % 2:
@@ -236,19 +282,44 @@ def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") ->
             cfg.merge_from_list(opts)
         except (KeyError, ValueError, AssertionError) as e:
             raise ConfigError(f"{label}: {e}") from None
+    return check_cfg(cfg)
+
+
+def merge_yaml(cfg: CN, text: str, label: str) -> CN:
+    """Merge the YAML `text` (safe_load: no Python tags) into `cfg`; errors read ``label[:line]: problem``."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None) or str(e)
+        if "python/" in problem:
+            problem += " (configs are plain YAML: Python tags are not allowed)"
+        elif "'\\t'" in problem:
+            problem += " (YAML indents with spaces, not tabs)"
+        raise ConfigError(f"{label}{f':{mark.line + 1}' if mark else ''}: {problem}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{label}: a config is a mapping of KEY: value, not a {type(data).__name__}")
+    try:
+        cfg.merge_from_other_cfg(CN(data or {}))
+    except KeyError as e:  # yacs: "Non-existent config key: X"
+        raise ConfigError(f"{label}: {e.args[0] if e.args else e}") from None
+    except (ValueError, AssertionError) as e:
+        raise ConfigError(f"{label}: {e}") from None
     return cfg
 
 
-def merge_file(cfg: CN, path: str) -> None:
+def merge_file(cfg: CN, path: str) -> CN:
+    """The one reader of config files: a .yaml/.yml file merged into `cfg` (`merge_yaml`)."""
     path = str(path)
+    if not path.lower().endswith((".yaml", ".yml")):
+        raise ConfigError(f"{path}: not a YAML config (.yaml/.yml); configs are never Python files")
     if not os.path.isfile(path):
         raise ConfigError(f"config file not found: {path}")
     try:
-        cfg.merge_from_file(path)
-    except KeyError as e:  # yacs: "Non-existent config key: X"
-        raise ConfigError(f"{path}: {e.args[0] if e.args else e}") from None
-    except (ValueError, AssertionError) as e:
-        raise ConfigError(f"{path}: {e}") from None
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    return merge_yaml(cfg, text, path)
 
 
 def save_cfg(cfg: CN, path) -> None:

@@ -10,12 +10,14 @@ Conventions (those of pysot's tools/train.py, improved):
   ``weights_only=True``; ``resume="auto"`` continues from the latest one exactly (bit-identical on CPU);
 * OUTPUT_DIR/config.yaml (effective config), OUTPUT_DIR/model.pth (final weights), logs under LOG_DIR:
   ``train.log`` (text) and TensorBoard events (losses, lr, throughput, data wait, AC-weight histogram, images);
+  a resumed run cuts both back to where its checkpoint was written (the steps after it are trained again);
 * bf16 autocast and channels_last on GPU (TRAIN.AMP, TRAIN.CHANNELS_LAST); plain fp32 on CPU;
-* a non-finite loss skips the step on every rank (counted in the log).
+* a non-finite loss (checked every step) or non-finite weights (checked before every save) stop the run with a
+  `DivergenceError` naming the step: nothing non-finite is ever saved, the last checkpoint stays the last good one;
+* the training data is built (and checked) before anything is written to OUTPUT_DIR.
 """
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import defaultdict
@@ -33,14 +35,20 @@ from pysot_ss.core import distributed as du
 from pysot_ss.core.config import save_cfg
 from pysot_ss.core.rng import get_rng_state, seed_everything, set_rng_state
 from pysot_ss.datasets import build_train_dataset
+from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.losses import Objective
 from pysot_ss.models import build_model
-from pysot_ss.utils.checkpoint import load_backbone, load_checkpoint, load_weights, save_checkpoint
-from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger
+from pysot_ss.utils.checkpoint import (CheckpointError, apply_weights, load_backbone, load_checkpoint, load_weights,
+                                       save_checkpoint)
+from pysot_ss.utils.logging import TBWriter, close_logger, setup_logger, truncate_log
 from pysot_ss.utils.optim import make_optimizer
 
 BATCH_KEYS = ("template", "search", "offset", "negative", "mean_color")
 _CKPT_RE = re.compile(r"^checkpoint_e(\d+)\.pth$")
+
+
+class DivergenceError(PysotSSError, RuntimeError):
+    """The loss or the weights stopped being finite (the message names the epoch and step)."""
 
 
 def latest_checkpoint(out_dir) -> Optional[Path]:
@@ -78,13 +86,15 @@ class Trainer:
         self.dist = dist_info or du.init_distributed(cfg.DEVICE)
         self.device = self.dist.device
         self.main = self.dist.is_main
+        self.dataset = dataset if dataset is not None else build_train_dataset(cfg, cfg.TRAIN.PAIRS_PER_EPOCH)
         self.out_dir = Path(cfg.TRAIN.OUTPUT_DIR)
         self.log_dir = Path(cfg.TRAIN.LOG_DIR) if cfg.TRAIN.LOG_DIR else self.out_dir / "logs"
+        self.log_file = (self.log_dir / "train.log").resolve()
         if self.main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             save_cfg(cfg, self.out_dir / "config.yaml")
         du.barrier()
-        self.log = setup_logger("pysot_ss.train", self.log_dir / "train.log" if self.main else None, self.dist.rank)
+        self.log = setup_logger("pysot_ss.train", self.log_file if self.main else None, self.dist.rank)
         self.tb = TBWriter(self.log_dir, enabled=self.main)
         seed_everything(cfg.SEED + self.dist.rank)
 
@@ -113,15 +123,12 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(
             self.optimizer, lr_gamma(cfg.TRAIN.BASE_LR, cfg.TRAIN.END_LR, cfg.TRAIN.EPOCHS))
 
-        if dataset is None:
-            dataset = build_train_dataset(cfg, epoch_len=cfg.TRAIN.PAIRS_PER_EPOCH)
-        self.dataset = dataset
-        self.sampler = DistributedSampler(dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
+        self.sampler = DistributedSampler(self.dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
                                           shuffle=True, seed=cfg.SEED, drop_last=True)
         self.steps_per_epoch = len(self.sampler) // cfg.TRAIN.BATCH_SIZE
         if self.steps_per_epoch == 0:
-            raise ValueError(f"an epoch of {len(dataset)} pairs is shorter than one step of "
-                             f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
+            raise ConfigError(f"an epoch of {len(self.dataset)} pairs is shorter than one step of "
+                              f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
 
         self.start_epoch = 0
         self.step = 0
@@ -136,16 +143,30 @@ class Trainer:
         state["objective"] = self.objective.rng_state()
         return du.all_gather_object(state)
 
+    def _check_weights(self, name: str) -> None:
+        """Before writing `name`: non-finite weights (identical on every rank) are a DivergenceError."""
+        bad = [k for k, v in self.model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+        if bad:
+            self._diverged(f"after {self.step} step(s) the weights are not finite ({', '.join(bad[:3])}); "
+                           f"{name} not written")
+
+    def _diverged(self, what: str) -> None:
+        last = latest_checkpoint(self.out_dir)
+        raise DivergenceError(f"training diverged: {what}. Lower TRAIN.BASE_LR or set TRAIN.GRAD_CLIP; "
+                              + (f"the last good checkpoint is {last}" if last else "no checkpoint was written"))
+
     def save(self, epoch: int) -> Optional[Path]:
         du.broadcast_buffers(self.model)  # collective: every rank takes part
+        self._check_weights(f"checkpoint_e{epoch}.pth")
         rng = self._rng_all_ranks()
         path = None
         if self.main:
             path = self.out_dir / f"checkpoint_e{epoch}.pth"
+            self.log.info(f"saving {path}")  # logged first: a resume from it keeps the log up to this line
+            log = {"log_file": str(self.log_file), "log_bytes": self.log_file.stat().st_size}
             save_checkpoint({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                              "scheduler": self.scheduler.state_dict(), "epoch": epoch, "step": self.step,
-                             "world_size": self.dist.world_size, "rng": rng, "config": self.cfg.dump()}, path)
-            self.log.info(f"saved {path}")
+                             "world_size": self.dist.world_size, "rng": rng, "config": self.cfg.dump(), **log}, path)
         du.barrier()
         return path
 
@@ -160,12 +181,21 @@ class Trainer:
         ckpt = load_checkpoint(path, map_location="cpu")
         for key in ("model", "optimizer", "scheduler", "epoch"):
             if key not in ckpt:
-                raise ValueError(f"{path}: not a training checkpoint (no {key!r}); use TRAIN.PRETRAINED for weights")
-        self.model.load_state_dict(ckpt["model"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        self.scheduler.load_state_dict(ckpt["scheduler"])
+                raise CheckpointError(f"{path}: not a training checkpoint (no {key!r}); use TRAIN.PRETRAINED for "
+                                      f"weights")
+        apply_weights(self.model, ckpt, path)
+        try:
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+            self.scheduler.load_state_dict(ckpt["scheduler"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise CheckpointError(f"{path}: its optimizer state does not fit this run ({e})") from None
         self.start_epoch = int(ckpt["epoch"])
         self.step = int(ckpt.get("step", 0))
+        # the interrupted run's log lines after this checkpoint belong to steps that run again: cut them (this log
+        # only), and TensorBoard hides its events from this step on
+        mine = self.main and ckpt.get("log_file") == str(self.log_file)
+        dropped = truncate_log(self.log_file, int(ckpt["log_bytes"])) if mine else 0
+        self.tb.purge_step = self.step
         rng = ckpt.get("rng") or []
         if len(rng) == self.dist.world_size:
             set_rng_state(rng[self.dist.rank])
@@ -177,10 +207,13 @@ class Trainer:
             seed_everything(self.cfg.SEED + 7919 * self.start_epoch + self.dist.rank)
         if isinstance(ckpt.get("config"), str) and ckpt["config"] != self.cfg.dump():
             self.log.warning(f"{path}: the checkpoint was written with a different config (using the current one)")
-        self.log.info(f"resumed from {path}: {self.start_epoch} epoch(s), {self.step} step(s) done")
+        self.log.info(f"resumed from {path}: {self.start_epoch} epoch(s), {self.step} step(s) done"
+                      + (f"; the {dropped} log line(s) written after it were removed (those steps run again)"
+                         if dropped else ""))
 
     def save_final(self) -> Optional[Path]:
         du.broadcast_buffers(self.model)
+        self._check_weights("model.pth")
         path = None
         if self.main:
             path = self.out_dir / "model.pth"
@@ -260,17 +293,18 @@ class Trainer:
                       f"amp={self.amp}, channels_last={self.channels_last}); output {self.out_dir}")
         done = max_steps > 0 and self.step >= max_steps
         epoch = self.start_epoch
-        while epoch < t.EPOCHS and not done:
-            done = self._train_epoch(epoch, max_steps)
-            if self.step_in_epoch == self.steps_per_epoch:  # a complete epoch
-                self.scheduler.step()
-                epoch += 1
-                self.start_epoch = epoch
-                self.save(epoch)
-        path = self.save_final()
-        self.tb.close()
-        close_logger(self.log)
-        return path
+        try:
+            while epoch < t.EPOCHS and not done:
+                done = self._train_epoch(epoch, max_steps)
+                if self.step_in_epoch == self.steps_per_epoch:  # a complete epoch
+                    self.scheduler.step()
+                    epoch += 1
+                    self.start_epoch = epoch
+                    self.save(epoch)
+            return self.save_final()
+        finally:
+            self.tb.close()
+            close_logger(self.log)
 
     def _train_epoch(self, epoch: int, max_steps: int) -> bool:
         from tqdm import tqdm
@@ -280,7 +314,7 @@ class Trainer:
         pairs_per_step = t.BATCH_SIZE * self.dist.world_size
         self.tb.scalar("train/lr", lr, self.step)
         meters: Dict[str, List[float]] = defaultdict(list)
-        epoch_loss, epoch_base, n_loss, skipped = 0.0, 0.0, 0, 0
+        epoch_loss, epoch_base = 0.0, 0.0
         self.step_in_epoch = 0
         bar = tqdm(total=self.steps_per_epoch, desc=f"epoch {epoch + 1}/{t.EPOCHS}", dynamic_ncols=True,
                    disable=True if not self.main else None, leave=False)
@@ -294,15 +328,15 @@ class Trainer:
             with self._autocast():
                 out = self.net(**batch, collect=collect)
             loss = out["total_loss"]
-            if du.all_true(bool(torch.isfinite(loss.detach())), self.device):
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if t.GRAD_CLIP > 0:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.GRAD_CLIP)
-                self.optimizer.step()
-            else:
-                skipped += 1
-                self.log.warning(f"step {self.step}: non-finite loss {float(loss.detach()):.4g}, step skipped")
+            if not du.all_true(bool(torch.isfinite(loss.detach())), self.device):  # every rank stops together
+                self._diverged(f"epoch {epoch + 1} step {self.step_in_epoch + 1}/{self.steps_per_epoch} (step "
+                               f"{self.step + 1} of the run): total_loss = {float(loss.detach())}"
+                               + (f" on rank {self.dist.rank}" if self.dist.enabled else ""))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if t.GRAD_CLIP > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.GRAD_CLIP)
+            self.optimizer.step()
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
             batch_time = time.perf_counter() - end
@@ -311,10 +345,8 @@ class Trainer:
                 meters[k].append(v)
             meters["data_time"].append(data_time)
             meters["batch_time"].append(batch_time)
-            if math.isfinite(scalars["total_loss"]):
-                epoch_loss += scalars["total_loss"]
-                epoch_base += scalars["base_loss"]
-                n_loss += 1
+            epoch_loss += scalars["total_loss"]
+            epoch_base += scalars["base_loss"]
             if self.main:
                 self.tb.scalars({f"loss/{k}": v for k, v in scalars.items()}, self.step)
                 self.tb.scalars({"time/data": data_time, "time/batch": batch_time,
@@ -335,13 +367,11 @@ class Trainer:
                 break
             end = time.perf_counter()
         bar.close()
-        mean, base = epoch_loss / max(n_loss, 1), epoch_base / max(n_loss, 1)
+        mean, base = epoch_loss / max(self.step_in_epoch, 1), epoch_base / max(self.step_in_epoch, 1)
         bad = self._bad_images()
         msg = (f"epoch {epoch + 1}/{t.EPOCHS} {'done' if not stop else 'stopped (TRAIN.MAX_STEPS)'}: "
                f"{self.step_in_epoch} steps, mean total_loss {mean:.5f}, base_loss {base:.5f} (plain SiamFC), "
                f"{time.perf_counter() - epoch_start:.1f}s")
-        if skipped:
-            msg += f", {skipped} step(s) skipped (non-finite loss)"
         if bad is not None:
             msg += f", bad images so far: {bad}"
         self.log.info(msg)

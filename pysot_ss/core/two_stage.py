@@ -12,14 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List
 
-from yacs.config import CfgNode as CN
-
 from pysot_ss.core import distributed as du
 from pysot_ss.core.cluster import build_clusters
 from pysot_ss.core.config import load_cfg
 from pysot_ss.core.trainer import Trainer
 from pysot_ss.datasets.generate import generate_missing_data
-from pysot_ss.utils.checkpoint import load_checkpoint
+from pysot_ss.errors import ConfigError
+from pysot_ss.utils.checkpoint import load_checkpoint, snapshot_config
 from pysot_ss.utils.logging import close_logger, setup_logger
 
 _STAGE1_DROP = ("SAMPLER.", "CLUSTER.", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_DIR", "TRAIN.RESUME")
@@ -47,30 +46,32 @@ def ensure_clusters(cfg, dist_info: du.DistInfo, opts=None) -> None:
             setup_logger("pysot_ss.stages", None, 0).info(f"hard negatives: using the clusters file {target}")
         return
     if not target:
-        raise ValueError("SAMPLER.TYPE hard_negative needs SAMPLER.CLUSTER_FILE (the clusters file of stage 1)")
+        raise ConfigError("SAMPLER.TYPE hard_negative needs SAMPLER.CLUSTER_FILE (the clusters file of stage 1)")
     if not cfg.CLUSTER.STAGE1_CFG:
         raise FileNotFoundError(
             f"SAMPLER.CLUSTER_FILE {target} does not exist. Two-stage recipe: "
             f"(1) python tools/train.py --config <stage-1 config, e.g. experiments/s2siamfc/stage1.yaml>; "
             f"(2) python tools/cluster.py --config <that config> --out {target}; (3) train this config again. "
             f"Or set CLUSTER.STAGE1_CFG to do (1)-(2) automatically.")
-    s1 = load_cfg(cfg.CLUSTER.STAGE1_CFG, stage1_opts(opts))
+    try:
+        s1 = load_cfg(cfg.CLUSTER.STAGE1_CFG, stage1_opts(opts))
+    except ConfigError as e:
+        raise ConfigError(f"CLUSTER.STAGE1_CFG: {e}") from None
     s1.SEED, s1.DEVICE = cfg.SEED, cfg.DEVICE
     if s1.SAMPLER.TYPE == "hard_negative":
-        raise ValueError(f"CLUSTER.STAGE1_CFG {cfg.CLUSTER.STAGE1_CFG} uses the hard_negative sampler itself")
+        raise ConfigError(f"CLUSTER.STAGE1_CFG {cfg.CLUSTER.STAGE1_CFG} uses the hard_negative sampler itself")
     snapshot = Path(s1.TRAIN.OUTPUT_DIR) / "model.pth"
     logger = setup_logger("pysot_ss.stages", None, dist_info.rank)
     if snapshot.is_file():
         diff = training_differences(s1, snapshot)
         if diff:
-            raise ValueError(
+            raise ConfigError(
                 f"{snapshot}: this stage-1 model was trained with other settings than this run asks for "
                 f"({'; '.join(diff[:6])}); reusing it would cluster with the wrong model. Move it away, or point "
                 f"the stage-1 run elsewhere (its TRAIN.OUTPUT_DIR in {cfg.CLUSTER.STAGE1_CFG}).")
     if not finished(s1, snapshot):
         logger.info(f"{target} missing: training stage 1 ({cfg.CLUSTER.STAGE1_CFG} -> {snapshot}) first")
-        if dist_info.is_main:
-            generate_missing_data(s1, logger)
+        generate_missing_data(s1, logger, write=dist_info.is_main)
         du.barrier()
         Trainer(s1, dist_info, resume="auto").train()
     else:
@@ -103,10 +104,10 @@ def training_differences(cfg, snapshot: Path) -> List[str]:
     """'KEY: stored vs wanted' for the training settings (SEED, data, losses, sizes...) in which the config stored
     in `snapshot` differs from `cfg` ([] when equal, or when the snapshot stores no config). EPOCHS/MAX_STEPS are
     left to `finished` (an unfinished run is resumed)."""
-    stored = load_checkpoint(snapshot).get("config")
-    if not isinstance(stored, str):
+    stored = snapshot_config(snapshot)
+    if stored is None:
         return []
-    have, want = _flatten(CN.load_cfg(stored)), _flatten(cfg)
+    have, want = _flatten(stored), _flatten(cfg)
     out = []
     for k in sorted(set(have) | set(want)):
         if k.startswith(_NOT_TRAINING) or k in _NOT_TRAINING:

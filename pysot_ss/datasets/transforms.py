@@ -27,6 +27,8 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from pysot_ss.errors import ConfigError
+
 __all__ = ["Geometry", "Augment", "crop_matrix", "invert_affine", "apply_affine", "warp_crop", "pad_color",
            "color_jitter", "jitter_matrix", "hue_matrix", "to_gray", "gaussian_blur"]
 
@@ -61,7 +63,7 @@ def pad_color(img: np.ndarray, mode: str = "mean") -> Tuple[float, float, float]
     if mode == "zero":
         return (0.0, 0.0, 0.0)
     if mode != "mean":
-        raise ValueError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {mode!r}")
+        raise ConfigError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {mode!r}")
     m = cv2.mean(img)
     return (float(m[0]), float(m[1]), float(m[2]))
 

@@ -24,6 +24,7 @@ from typing import Tuple
 import torch
 import torch.nn.functional as F
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.losses.objective import LossModifier, PairLoss, StepState
 from pysot_ss.utils.registry import LOSS_MODIFIERS
 
@@ -135,7 +136,7 @@ class AdversarialMask(LossModifier):
         self.area_cap = float(c.AREA_CAP)
         self.chained = bool(c.CHAINED)
         if self.n_masks < 1:
-            raise ValueError(f"LOSS.ADVERSARIAL_MASK.N_MASKS must be >= 1, got {self.n_masks}")
+            raise ConfigError(f"LOSS.ADVERSARIAL_MASK.N_MASKS must be >= 1, got {self.n_masks}")
 
     def extend(self, state: StepState, pair_loss: PairLoss, total: torch.Tensor) -> torch.Tensor:
         if not state.zf.requires_grad:  # no graph (evaluation under no_grad): nothing to attribute

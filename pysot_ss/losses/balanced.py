@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.utils.registry import LOSSES
 
 
@@ -87,7 +88,7 @@ class BalancedLogisticLoss(nn.Module):
     def __init__(self, balance: str = "per_pair"):
         super().__init__()
         if balance not in BALANCE_MODES:
-            raise ValueError(f"LOSS.BALANCE must be one of {', '.join(BALANCE_MODES)}, got {balance!r}")
+            raise ConfigError(f"LOSS.BALANCE must be one of {', '.join(BALANCE_MODES)}, got {balance!r}")
         self.balance = balance
         self._weights = balanced_weights if balance == "per_pair" else batch_balanced_weights
 

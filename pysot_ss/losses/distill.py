@@ -21,6 +21,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.utils.checkpoint import snapshot_config
 from pysot_ss.losses.objective import LossModifier, PairLoss, StepState
 from pysot_ss.models.head.xcorr import batched_xcorr
@@ -33,7 +34,7 @@ from pysot_ss.utils.registry import LOSS_MODIFIERS
 def load_teacher(path: str) -> SiameseNet:
     """The frozen teacher network of a pysot-ss checkpoint (its own stored config decides the architecture)."""
     if not path:
-        raise ValueError("LOSS.DISTILL.TEACHER is empty: the distill modifier needs a teacher snapshot "
+        raise ConfigError("LOSS.DISTILL.TEACHER is empty: the distill modifier needs a teacher snapshot "
                          "(e.g. models/s2siamfc_alexnet.pth)")
     cfg = snapshot_config(path)
     if cfg is None:
@@ -66,7 +67,7 @@ class Distill(LossModifier):
         self.temperature = float(c.TEMPERATURE)
         self.cross = bool(c.CROSS)
         if self.temperature <= 0:
-            raise ValueError(f"LOSS.DISTILL.TEMPERATURE must be > 0, got {self.temperature}")
+            raise ConfigError(f"LOSS.DISTILL.TEMPERATURE must be > 0, got {self.temperature}")
         self.teacher = teacher if teacher is not None else load_teacher(str(c.TEACHER))
 
     def _teacher_logits(self, state: StepState) -> torch.Tensor:

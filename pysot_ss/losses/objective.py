@@ -23,6 +23,7 @@ from typing import Callable, Dict, List, Optional
 import torch
 import torch.nn as nn
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.losses.balanced import make_labels
 from pysot_ss.utils.registry import LOSS_MODIFIERS, LOSSES
 
@@ -74,7 +75,7 @@ class Objective(nn.Module):
         self.base = LOSSES.build(cfg.LOSS.TYPE, balance=str(cfg.LOSS.BALANCE))
         names = list(cfg.LOSS.MODIFIERS if modifiers is None else modifiers)
         if len(set(names)) != len(names):
-            raise ValueError(f"LOSS.MODIFIERS lists a modifier twice: {names}")
+            raise ConfigError(f"LOSS.MODIFIERS lists a modifier twice: {names}")
         self.modifier_names = names
         self.modifiers = [LOSS_MODIFIERS.build(n, cfg) for n in names]
         self.r_pos = float(cfg.LOSS.R_POS)

@@ -12,8 +12,8 @@ from typing import Any, Dict, Optional
 import torch
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg
-from pysot_ss.errors import PysotSSError
+from pysot_ss.core.config import get_cfg, merge_yaml
+from pysot_ss.errors import ConfigError, PysotSSError
 from sotbase.atomic import atomic_output
 
 FORMAT = "pysot-ss"
@@ -67,20 +67,25 @@ def extract_state_dict(obj: Dict[str, Any], path="<checkpoint>") -> Dict[str, to
 
 def load_weights(model: torch.nn.Module, path, strict: bool = True, map_location="cpu") -> Dict[str, Any]:
     """Load model weights from `path` into `model` (any float dtype is cast); returns the whole checkpoint dict."""
-    obj = load_checkpoint(path, map_location)
+    return apply_weights(model, load_checkpoint(path, map_location), path, strict)
+
+
+def apply_weights(model: torch.nn.Module, obj: Dict[str, Any], path, strict: bool = True) -> Dict[str, Any]:
+    """Load the weights of the checkpoint dict `obj` (read from `path`) into `model`; returns `obj`."""
     state = extract_state_dict(obj, path)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     if strict and (missing or unexpected):
         raise CheckpointError(
-            f"{path}: weights do not match the model built from the config "
+            f"{path}: its weights do not fit the model built from the config "
             f"(missing {len(missing)}: {missing[:5]}; unexpected {len(unexpected)}: {unexpected[:5]}). "
             f"Check BACKBONE.TYPE / HEAD.TYPE.")
     bad = [k for k in own if k in state and own[k].shape != state[k].shape]
     if bad:
-        raise CheckpointError(f"{path}: shape mismatch for {bad[:5]} (e.g. {tuple(state[bad[0]].shape)} vs "
-                              f"{tuple(own[bad[0]].shape)}). Check BACKBONE.TYPE / HEAD.TYPE.")
+        raise CheckpointError(f"{path}: its weights do not fit the model built from the config: shape mismatch for "
+                              f"{bad[:5]} (e.g. {tuple(state[bad[0]].shape)} vs {tuple(own[bad[0]].shape)}). "
+                              f"Check BACKBONE.TYPE / HEAD.TYPE.")
     state = {k: v.to(own[k].dtype) if v.is_floating_point() else v for k, v in state.items() if k in own}
     model.load_state_dict(state, strict=strict)
     return obj
@@ -113,11 +118,10 @@ def snapshot_config(snapshot) -> Optional[CN]:
     stored = config_from_checkpoint(snapshot)
     if not stored:
         return None
-    cfg = get_cfg()
     try:
-        cfg.merge_from_other_cfg(CN.load_cfg(stored))
-    except (KeyError, ValueError, AssertionError) as e:
-        raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss "
-                              f"({e.args[0] if e.args else e}); pass a config file explicitly") from None
+        cfg = merge_yaml(get_cfg(), stored, "stored config")
+    except ConfigError as e:
+        raise CheckpointError(f"{snapshot}: its stored config does not fit this version of pysot-ss ({e}); "
+                              f"pass a config file explicitly") from None
     cfg.DEVICE = "auto"
     return cfg

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -43,23 +43,38 @@ def close_logger(logger: logging.Logger) -> None:
         h.close()
 
 
+def truncate_log(path, size: int) -> int:
+    """Cut the text log `path` back to `size` bytes (its length when a checkpoint was written, so that a resumed
+    run does not repeat the lines of the steps it trains again); returns the number of lines removed."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size <= size:
+        return 0
+    with open(path, "r+b") as f:
+        f.seek(size)
+        dropped = f.read().count(b"\n")
+        f.truncate(size)
+    return dropped
+
+
 def _to_float(v) -> float:
     return float(v.detach().float().item()) if isinstance(v, torch.Tensor) else float(v)
 
 
 class TBWriter:
-    """tensorboardX SummaryWriter behind a switch (rank 0 only), with helpers for our tensors."""
+    """tensorboardX SummaryWriter behind a switch (rank 0 only), with helpers for our tensors. `purge_step` (set
+    before the first write, on resume): TensorBoard hides the events of earlier runs from that step on."""
 
-    def __init__(self, log_dir, enabled: bool = True):
+    def __init__(self, log_dir, enabled: bool = True, purge_step: Optional[int] = None):
         self.log_dir = str(log_dir)
         self.enabled = enabled
+        self.purge_step = purge_step
         self._writer = None
 
     @property
     def writer(self):
         if self._writer is None and self.enabled:
             from tensorboardX import SummaryWriter
-            self._writer = SummaryWriter(self.log_dir)
+            self._writer = SummaryWriter(self.log_dir, purge_step=self.purge_step)
         return self._writer
 
     def scalar(self, tag: str, value, step: int) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from pysot_ss.errors import ConfigError
+
 __all__ = ["OPTIMIZERS", "make_optimizer"]
 
 OPTIMIZERS = ("sgd", "adam")
@@ -16,4 +18,4 @@ def make_optimizer(name: str, params, lr: float, *, momentum: float = 0.9, weigh
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     if kind == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"{key} must be one of {OPTIMIZERS}, got {name!r}")
+    raise ConfigError(f"{key} must be one of {OPTIMIZERS}, got {name!r}")

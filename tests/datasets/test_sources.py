@@ -197,24 +197,27 @@ def test_building_on_a_missing_root_generates_nothing(tmp_path, monkeypatch):
 
 
 def test_default_synthetic_root_is_generated_only_on_request(tmp_path, monkeypatch, caplog):
-    from pysot_ss.datasets.generate import GENERATE_DEFAULT, generate_missing_data
+    from pysot_ss.datasets.generate import generate_missing_data
     made = _fake_generator(tmp_path, monkeypatch)
     cfg = get_cfg()
-    assert GENERATE_DEFAULT == cfg.DATASET.GENERATE_IF_MISSING          # one default, in code and config
     cfg.DATASET.GENERATE_IF_MISSING = False
-    assert generate_missing_data(cfg) == [] and made == []
+    with pytest.raises(DataSourceError, match="DATASET.SYNTHETIC.ROOT.*GENERATE_IF_MISSING"):
+        generate_missing_data(cfg)
+    assert made == []
     cfg.DATASET.GENERATE_IF_MISSING = True
+    assert generate_missing_data(cfg, write=False) == [] and made == []   # DDP ranks > 0 only check
     with caplog.at_level("INFO", logger="pysot_ss.data"):
         generate_missing_data(cfg)
     assert made == ["data/synthetic/unlabeled"] and "generating" in caplog.text
     assert len(build_sources(cfg)[0]) == 3
     generate_missing_data(cfg)
     assert len(made) == 1               # present now: not generated again
-    cfg.DATASET.NAMES = ["MINE"]        # a user's source (not SYNTHETIC, not the default ROOT) is never generated
+    cfg.DATASET.NAMES = ["MINE"]        # a user's source (not the default ROOT) is never generated: an error
     cfg.DATASET.MINE = type(cfg.DATASET)({"TYPE": "image_folder", "ROOT": "data/other"})
-    assert generate_missing_data(cfg) == [] and len(made) == 1
-    with pytest.raises(DataSourceError, match="data/other"):
-        build_sources(cfg)
+    for call in (generate_missing_data, build_sources):
+        with pytest.raises(DataSourceError, match="DATASET.MINE.ROOT: no such folder: data/other$"):
+            call(cfg)
+    assert len(made) == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

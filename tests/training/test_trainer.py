@@ -115,7 +115,7 @@ def test_resume_auto_without_checkpoint_starts_fresh_and_bad_resume_errors(image
     assert t.start_epoch == 0
     from pysot_ss.utils.checkpoint import CheckpointError, save_checkpoint
     save_checkpoint({"model": build_model(tiny_cfg(images, tmp_path)).state_dict()}, tmp_path / "w.pth")
-    with pytest.raises(ValueError, match="not a training checkpoint"):
+    with pytest.raises(CheckpointError, match="not a training checkpoint"):
         Trainer(tiny_cfg(images, tmp_path / "y"), resume=str(tmp_path / "w.pth"))
     with pytest.raises(CheckpointError, match="not found"):
         Trainer(tiny_cfg(images, tmp_path / "y"), resume=str(tmp_path / "missing.pth"))

@@ -24,6 +24,8 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from pysot_ss.errors import ConfigError
+
 from ..transforms import Augment, apply_affine, invert_affine, pad_color
 from .geometry import Frame, centred, context_size
 
@@ -59,7 +61,7 @@ class PairSampler:
         self.max_shift = float(cfg.SAMPLER.SEARCH_SHIFT)
         self.pad_mode = str(cfg.SAMPLER.PAD_MODE)
         if self.pad_mode not in ("mean", "zero"):
-            raise ValueError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {self.pad_mode!r}")
+            raise ConfigError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {self.pad_mode!r}")
         self.aug = Augment.from_cfg(cfg.AUG)
         self.sources = list(sources or [])
         # box -> crop frame (centre, context size), see geometry.py; the self-supervised samplers may change it

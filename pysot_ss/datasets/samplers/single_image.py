@@ -6,6 +6,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.utils.registry import CROP_GEOMETRIES, SAMPLERS
 
 from .base import Box, PairSampler, to_item
@@ -43,12 +44,12 @@ class SingleImageSampler(PairSampler):
         self.div_min = int(cfg.SAMPLER.TARGET_DIV_MIN)
         self.div_max = int(cfg.SAMPLER.TARGET_DIV_MAX)
         if not 1 <= self.div_min <= self.div_max:
-            raise ValueError(f"need 1 <= SAMPLER.TARGET_DIV_MIN <= TARGET_DIV_MAX, got {self.div_min}, {self.div_max}")
+            raise ConfigError(f"need 1 <= SAMPLER.TARGET_DIV_MIN <= TARGET_DIV_MAX, got {self.div_min}, {self.div_max}")
         self.box_jitter = float(box_jitter)
         self.box_scale_jitter = float(box_scale_jitter)
         name = str(cfg.SAMPLER.CROP_GEOMETRY)
         if name not in CROP_GEOMETRIES:
-            raise ValueError(f"SAMPLER.CROP_GEOMETRY must be one of {', '.join(CROP_GEOMETRIES.names())}, "
+            raise ConfigError(f"SAMPLER.CROP_GEOMETRY must be one of {', '.join(CROP_GEOMETRIES.names())}, "
                              f"got {name!r}")
         self.geometry = CROP_GEOMETRIES.get(name)
 

@@ -15,6 +15,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.utils.registry import SAMPLERS
 from pysot_ss.datasets.sources.base import DataSourceError
 
@@ -42,7 +43,7 @@ class VideoPairSampler(PairSampler):
         super().__init__(cfg, sources)
         self.frame_range = int(cfg.SAMPLER.FRAME_RANGE)
         if self.frame_range < 0:
-            raise ValueError(f"SAMPLER.FRAME_RANGE must be >= 0, got {self.frame_range}")
+            raise ConfigError(f"SAMPLER.FRAME_RANGE must be >= 0, got {self.frame_range}")
         for s in self.sources:
             if not getattr(s, "labelled", False):
                 raise DataSourceError(f"the video_pairs sampler needs labelled sources (TYPE video_pairs); "

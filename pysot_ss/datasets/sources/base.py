@@ -23,13 +23,13 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
-from pysot_ss.errors import PysotSSError
+from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.core.config import get_cfg
 from pysot_ss.utils.registry import SOURCES
 from sotbase.images import IMAGE_EXTS, is_image  # noqa: F401  (the one list; re-exported)
 
 __all__ = ["IMAGE_EXTS", "CLIP_MODES", "DataSourceError", "ImageSource", "ImageListSource", "list_images",
-           "build_sources", "node_get", "clip_groups"]
+           "build_sources", "node_get", "clip_groups", "is_default_synthetic_root", "missing_root_error"]
 
 CLIP_MODES = ("none", "folders", "numbered")   # values of an image source's CLIPS key (see clip_groups)
 
@@ -45,6 +45,18 @@ def node_get(node, key: str, default=None):
     except AttributeError:
         value = default
     return default if value is None else value
+
+
+def is_default_synthetic_root(root) -> bool:
+    """Whether `root` is the default DATASET.SYNTHETIC.ROOT (the one folder the synthetic images are generated in)."""
+    return os.path.abspath(os.path.expanduser(str(root))) == os.path.abspath(get_cfg().DATASET.SYNTHETIC.ROOT)
+
+
+def missing_root_error(key: str, root) -> DataSourceError:
+    """The one message for a configured ROOT that does not exist."""
+    hint = (" (the default synthetic images: tools/train.py generates them when DATASET.GENERATE_IF_MISSING is True, "
+            "as do tools/quickstart.py and make demo)" if is_default_synthetic_root(root) else "")
+    return DataSourceError(f"{key}: no such folder: {root}{hint}")
 
 
 def list_images(folder, recursive: bool = True) -> Dict[str, List[str]]:
@@ -108,16 +120,13 @@ class ImageSource:
         return f"data source DATASET.{self.name} (TYPE {self.type})"
 
     def require_root(self, must_be_dir: bool = True) -> Path:
+        key = f"DATASET.{self.name}.ROOT"
         if self.root is None:
-            raise DataSourceError(f"{self.describe()}: ROOT is not set")
+            raise DataSourceError(f"{self.describe()}: {key} is not set")
         if not self.root.exists():
-            hint = ""
-            if self.name == "SYNTHETIC" or self.root == Path(get_cfg().DATASET.SYNTHETIC.ROOT):
-                hint = (" (synthetic images: generate them with tools/train.py and DATASET.GENERATE_IF_MISSING True, "
-                        "or tools/quickstart.py / make demo; or set DATASET.SYNTHETIC.ROOT to a folder of images)")
-            raise DataSourceError(f"{self.describe()}: ROOT not found: {self.root}{hint}")
+            raise missing_root_error(key, self.root)
         if must_be_dir and not self.root.is_dir():
-            raise DataSourceError(f"{self.describe()}: ROOT is not a folder: {self.root}")
+            raise DataSourceError(f"{key} is not a folder: {self.root}")
         return self.root
 
     def require_items(self, where) -> None:
@@ -143,7 +152,7 @@ def clip_groups(paths: Sequence[str], mode: str) -> Tuple[np.ndarray, List[str]]
     A clip's key is the path of its middle frame (in name order), the frame tools/cluster.py embeds for it.
     """
     if mode not in CLIP_MODES:
-        raise ValueError(f"CLIPS must be one of {', '.join(CLIP_MODES)}, got {mode!r}")
+        raise ConfigError(f"CLIPS must be one of {', '.join(CLIP_MODES)}, got {mode!r}")
     n = len(paths)
     if mode == "none":
         return np.arange(n, dtype=np.int64), [str(p) for p in paths]
