@@ -41,7 +41,8 @@ def test_changed_config_is_refused_and_overwrite_starts_clean(otb, tmp_path, mon
 
     assert cli.main(base + ["--opts", THRESH, "0.5"]) == 2
     err = capsys.readouterr().err
-    assert f"test.py: error: {Path('results/OTB100/opencv_kcf')} holds results of another config ({THRESH}: 0.0 -> 0.5)" in err
+    folder = Path("results/OTB100/opencv_kcf")
+    assert f"test.py: error: {folder} holds results of another config ({THRESH}: 0.0 -> 0.5)" in err
     assert "--overwrite" in err and "Traceback" not in err
     assert snapshot(tdir) == before  # neither the config nor any result changed
 
