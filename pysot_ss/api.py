@@ -25,6 +25,7 @@ from pysot_ss.export.runtime import config_from_onnx
 from pysot_ss.models import build_model
 from pysot_ss.tracker.builder import build_tracker, needs_weights
 from pysot_ss.utils.checkpoint import CheckpointError, load_weights, snapshot_config
+from sotbase.validate import check_frame, check_init_box
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = REPO / "experiments"
@@ -108,16 +109,19 @@ class TrackResult(tuple):
 
 class Tracker:
     """The documented API around any registered tracker: ``init(image, (x, y, w, h))``,
-    ``track(image) -> ((x, y, w, h), score)``. Images are OpenCV BGR arrays."""
+    ``track(image) -> ((x, y, w, h), score)``. Images are OpenCV BGR arrays: uint8, HxW, HxWx3 or HxWx4, at least
+    8x8 pixels; the init box is finite with a positive size and overlaps the image. Anything else raises
+    `sotbase.validate.InputError` (a ValueError) saying what is accepted, whatever the tracker."""
 
     def __init__(self, tracker):
         self.tracker = tracker
 
     def init(self, image, box) -> None:
-        self.tracker.init(image, tuple(box))
+        image = check_frame(image, "init image")
+        self.tracker.init(image, check_init_box(box, image.shape))
 
     def track(self, image) -> TrackResult:
-        out = self.tracker.track(image)
+        out = self.tracker.track(check_frame(image, "image"))
         return TrackResult(out["bbox"], out.get("best_score", 0.0))
 
     def __getattr__(self, name):  # cfg, device, model, ... of the wrapped tracker

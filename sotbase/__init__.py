@@ -8,6 +8,8 @@ tracker) share, so that neither reaches into the other's internals.
 - `sotbase.atomic`: atomic file writes (temp file beside the target, then rename).
 - `sotbase.images`: image extensions and where a sequence keeps its frames.
 - `sotbase.system`: the cores this process may use.
+- `sotbase.validate`: what a tracker may be given (frames, init boxes, frame files), checked by pysot_ss's API and
+  the toolkit's protocols alike.
 
 It imports neither package.
 """

@@ -5,6 +5,9 @@
     python tools/test.py --dataset OTB100 --tracker opencv_kcf            # a tracker without weights
 
 Exit status: 0 all videos done, 1 some video failed (others still finished), 2 bad arguments.
+
+A re-run resumes: videos with complete results are skipped. Results made with another config are not mixed with
+new ones: the run is refused unless --overwrite, which deletes them first.
 """
 import argparse
 import os
@@ -12,7 +15,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from pysot_ss.core.tester import TesterError, run_test  # noqa: E402
+from pysot_ss.core.tester import run_test  # noqa: E402
+from sotbase.errors import UserError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -28,6 +32,10 @@ def parse_args(argv=None):
     p.add_argument("--dataset_root", default="", help="default: testing_dataset/<dataset> (relative to the CWD)")
     p.add_argument("--tracker_name", default="", help="results folder name (default: snapshot name up to the '.')")
     p.add_argument("--results_dir", default="results", help="results root (default ./results)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete this tracker's earlier results on the dataset (every video, also with --video) and "
+                        "its config.yaml, then track from scratch; without it a re-run skips finished videos and is "
+                        "refused when the stored config.yaml differs from this run's config")
     p.add_argument("--num_workers", type=int, default=1, help="videos tracked in parallel processes")
     p.add_argument("--protocol", choices=("reset", "ope"), default=None,
                    help="default: reset for VOT2016/2018/2019, one-pass otherwise")
@@ -47,8 +55,8 @@ def main(argv=None) -> int:
                         tracker_name=args.tracker_name or None, results_dir=args.results_dir,
                         num_workers=args.num_workers, protocol=args.protocol, eao_interval=args.eao_interval,
                         device=args.device or None, opts=args.opts, tracker=args.tracker or None,
-                        progress=not args.no_progress)
-    except TesterError as e:
+                        progress=not args.no_progress, overwrite=args.overwrite)
+    except (UserError, OSError) as e:
         print(f"test.py: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@
 Writes a CSV of boxes (``frame,x,y,w,h,score``; pysot's 0-based x, y, w, h) and, with ``--out``, an annotated video
 (box, score, tracking fps). Works headless; ``--show`` opens a window when a display is available, and without
 ``--init`` the first box is drawn with the mouse (``cv2.selectROI``). Both outputs are written to a temporary file
-and renamed into place, so an interrupted run never leaves half a file.
+and renamed into place, so an interrupted run never leaves half a file; both are checked to be writable before
+tracking starts. A frame that cannot be tracked (unreadable, truncated) ends the run with an error, after the CSV
+of the frames tracked before it is written.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from pysot_ss.errors import PysotSSError
 from sotbase.atomic import atomic_output, publish, temp_beside
 from sotbase.errors import UserError
 from sotbase.images import IMAGE_EXTS, is_image
-
+from sotbase.validate import check_box, check_init_box, read_frame
 
 
 class DemoError(PysotSSError):
@@ -63,10 +65,7 @@ class FrameSource:
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._files is not None:
             for f in self._files:
-                img = cv2.imread(str(f), cv2.IMREAD_COLOR)
-                if img is None:
-                    raise DemoError(f"{f}: not a readable image")
-                yield img
+                yield read_frame(f)
             return
         first = True
         while True:
@@ -86,26 +85,11 @@ class FrameSource:
 # ------------------------------------------------------------------------------------------------- boxes
 def parse_box(text: str) -> Tuple[float, float, float, float]:
     """'x,y,w,h' (commas or spaces) -> 4 floats with a positive size."""
-    parts = [t for t in text.replace(",", " ").split() if t]
     try:
-        vals = tuple(float(t) for t in parts)
+        vals = [float(t) for t in text.replace(",", " ").split()]
     except ValueError:
         raise DemoError(f"--init must be x,y,w,h numbers, got {text!r}") from None
-    if len(vals) != 4:
-        raise DemoError(f"--init must be 4 numbers x,y,w,h, got {len(vals)}: {text!r}")
-    if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
-        raise DemoError(f"--init needs a finite box with positive width and height, got {text!r}")
-    return vals
-
-
-def check_box_in_frame(box: Sequence[float], width: int, height: int, min_inside: float = 0.5) -> None:
-    """At least `min_inside` of the box's area must lie inside the frame (else it cannot be the target)."""
-    x, y, w, h = box
-    iw = max(0.0, min(x + w, width) - max(x, 0.0))
-    ih = max(0.0, min(y + h, height) - max(y, 0.0))
-    if iw * ih < min_inside * w * h:
-        raise DemoError(f"--init box {list(box)} lies outside the {width}x{height} frame "
-                        f"(less than {min_inside:.0%} of it inside)")
+    return check_box(vals, "--init")
 
 
 def display_available() -> bool:
@@ -139,6 +123,16 @@ def draw(frame: np.ndarray, box: Sequence[float], score: float, fps: float) -> n
 
 
 # ------------------------------------------------------------------------------------------------- outputs
+def check_writable(path: Path, flag: str) -> None:
+    """Fail now, not after the tracking, when `path` cannot be written (a folder, an unwritable place)."""
+    if path.is_dir():
+        raise DemoError(f"{flag} {path} is a folder: give a file name")
+    try:
+        os.remove(temp_beside(path, suffix=path.suffix))
+    except OSError as e:
+        raise DemoError(f"{flag} {path}: cannot write there ({e})") from None
+
+
 def write_csv(path: Path, rows: List[Tuple]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -238,8 +232,11 @@ def run(args) -> dict:
         print("demo: no display available, running headless", file=sys.stderr)
     if init_box is None and not show:
         raise DemoError("--init x,y,w,h is required without a display (drawing the box needs a window)")
-    tracker = make_tracker(args)
+    if args.out:
+        check_writable(Path(args.out), "--out")
     csv_path = default_csv(args)
+    check_writable(csv_path, "--csv" if args.csv else "the CSV")
+    tracker = make_tracker(args)
     writer: Optional[VideoOut] = None
     rows: List[Tuple] = []
     track_time = 0.0
@@ -252,7 +249,7 @@ def run(args) -> dict:
                 h, w = frame.shape[:2]
                 if init_box is None:
                     init_box = select_box(frame)
-                check_box_in_frame(init_box, w, h)
+                check_init_box(init_box, frame.shape, min_inside=0.5, what="--init box")
                 tracker.init(frame, init_box)
                 box, score = tuple(init_box), 1.0
                 if args.out:
@@ -272,6 +269,11 @@ def run(args) -> dict:
                     if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
                         break
         ok = True
+    except UserError as e:
+        if not rows:
+            raise
+        write_csv(csv_path, rows)
+        raise DemoError(f"{e} (the {len(rows)} frame(s) tracked before it are in {csv_path})") from None
     finally:
         source.close()
         if writer is not None:
@@ -287,7 +289,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         res = run(args)
-    except UserError as e:
+    except (UserError, OSError) as e:
         print(f"demo: error: {e}", file=sys.stderr)
         return 2
     print(f"tracked {res['frames']} frames at {res['fps']:.1f} fps -> {res['csv']}"

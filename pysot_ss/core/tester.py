@@ -4,17 +4,21 @@
   ``--config`` YAML, or else the config stored in the snapshot -> ``--opts`` -> ``--tracker``/``--device``) and
   returns a picklable `TrackerFactory`: each worker process calls it once to build its own tracker.
 * `run_test(...)` creates the dataset, saves the effective config next to the results, and runs
-  `toolkit.protocols.run_dataset`; it returns the process exit status (0 ok, 1 if a video failed).
+  `toolkit.protocols.run_dataset`; it returns the process exit status (0 ok, 1 if a video failed). A results
+  folder whose config.yaml differs from this run's config while it holds results is refused (a resumed run would
+  mix two configs) unless `overwrite`, which deletes it first. Names from flags and data files (tracker, dataset,
+  video) must be plain names: nothing is written outside `results_dir`.
 
-Setup problems (bad config key, missing snapshot, unknown tracker or dataset) raise `TesterError` with a one-line
-message, which tools/test.py prints without a traceback (exit status 2).
+Setup problems (bad config key, missing snapshot, unknown tracker or dataset, unwritable results folder) raise
+`TesterError` with a one-line message, which tools/test.py prints without a traceback (exit status 2).
 """
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 from yacs.config import CfgNode as CN
 
@@ -25,7 +29,7 @@ from pysot_ss.tracker.builder import needs_weights
 from sotbase.errors import UserError
 from sotbase.registry import RegistryError
 from toolkit.datasets import DatasetFactory, split_custom
-from toolkit.protocols import run_dataset, select_videos
+from toolkit.protocols import result_name, results_root, run_dataset, select_videos
 from toolkit.protocols.display import open_display
 
 __all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory",
@@ -129,16 +133,42 @@ def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval)
         raise TesterError(f"cannot load dataset {name!r} from {root}: {e}") from None
 
 
-def _save_config(cfg: CN, path: Path, log) -> None:
-    if path.is_file():
-        try:
-            old = path.read_text()
-        except OSError:
-            old = None
-        if old is not None and old != cfg.dump():
-            log(f"warning: {path} differs from this run's config; videos finished earlier keep the old "
-                f"settings (use another --tracker_name or delete that folder for a clean run)")
-    save_cfg(cfg, path)
+def _config_changes(stored: str, cfg: CN) -> List[str]:
+    """'KEY: old -> new' for every key where the YAML `stored` and `cfg` differ."""
+    try:
+        old = CN.load_cfg(stored)
+    except Exception as e:  # YAML or yacs errors of a hand-edited file
+        return [f"(the stored config cannot be read: {type(e).__name__})"]
+
+    def diff(a, b, prefix=""):
+        for k in sorted(set(a) | set(b)):
+            va, vb = a.get(k), b.get(k)
+            if isinstance(va, dict) and isinstance(vb, dict):
+                yield from diff(va, vb, f"{prefix}{k}.")
+            elif (list(va) if isinstance(va, tuple) else va) != (list(vb) if isinstance(vb, tuple) else vb):
+                yield f"{prefix}{k}: {va!r} -> {vb!r}"
+
+    return list(diff(old, cfg))
+
+
+def _prepare_results(cfg: CN, root: Path, overwrite: bool, log) -> None:
+    """Save the effective config as ``root/config.yaml``: with `overwrite` after deleting `root` (a clean start);
+    otherwise refuse when `root` already holds results made with another config (a resumed run would mix them)."""
+    path = root / "config.yaml"
+    try:
+        if overwrite and root.exists():
+            shutil.rmtree(root)
+            log(f"--overwrite: deleted the earlier results in {root}")
+        elif path.is_file() and any(p.is_file() and p != path for p in root.rglob("*")):
+            changes = _config_changes(path.read_text(), cfg)
+            if changes:
+                shown = "; ".join(changes[:8]) + (f"; ... ({len(changes) - 8} more)" if len(changes) > 8 else "")
+                raise TesterError(f"{root} holds results of another config ({shown}); a re-run would skip the "
+                                  f"finished videos and mix the two: pass --overwrite to delete them and start "
+                                  f"clean, or choose another --tracker_name or --results_dir")
+        save_cfg(cfg, path)
+    except OSError as e:
+        raise TesterError(f"cannot write the results to {root}: {e}") from None
 
 
 def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str] = None, video: str = "",
@@ -146,8 +176,9 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
              results_dir: str = "results", num_workers: int = 1, protocol: Optional[str] = None,
              eao_interval: Optional[Sequence[int]] = None, device: Optional[str] = None,
              opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None, progress: bool = True,
-             log=None) -> int:
-    """Track every video of `dataset` (or just `video`) and write pysot-layout results; returns the exit code."""
+             overwrite: bool = False, log=None) -> int:
+    """Track every video of `dataset` (or just `video`) and write pysot-layout results; returns the exit code.
+    `overwrite` deletes this tracker's earlier results on the dataset first."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     if num_workers < 1:
         raise TesterError(f"--num_workers must be >= 1, got {num_workers}")
@@ -157,6 +188,8 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
     ds = _create_dataset(dataset, dataset_root or os.path.join("testing_dataset", split_custom(dataset)[1]),
                          protocol, eao_interval)
     try:
+        result_name(name, "--tracker_name")  # the snapshot's name and the tracker type are plain names
+        root = results_root(results_dir, str(ds.name), name)
         select_videos(ds, [video] if video else None)
     except UserError as e:
         raise TesterError(str(e)) from None
@@ -174,7 +207,7 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
         if on_frame_factory is None:
             log(f"--vis: cannot show frames: {reason}; running without visualisation")
 
-    _save_config(cfg, Path(results_dir) / str(ds.name) / name / "config.yaml", log)
+    _prepare_results(cfg, root, overwrite, log)
     run_factory = _Prebuilt(factory, built) if num_workers == 1 else factory
     try:
         summary = run_dataset(ds, run_factory, name, results_dir=results_dir, protocol=protocol,

@@ -6,7 +6,8 @@ Batch and spatial sizes are dynamic, so one graph serves the template (1 x 127) 
 (scales x 255). The correlation head is tiny; its parameters and type go into the model's metadata
 (``pysot_ss.head``, JSON) together with the backbone's total stride (``pysot_ss.stride``; files written before it
 existed are read as stride 8) and the full config (``pysot_ss.config``, YAML), so the ONNX file alone
-defines the tracker.
+defines the tracker; ``pysot_ss.sha256``, the checksum of the graph, lets loading refuse a corrupted file (files
+exported before it existed, such as the shipped models, are loaded unchecked).
 
 Uses ``torch.onnx.export(..., dynamo=False)`` (the TorchScript exporter): the dynamo exporter needs onnxscript,
 which is not a dependency.
@@ -20,6 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from pysot_ss.export.runtime import seal
 from pysot_ss.models.head.xcorr import XCorr, XCorrBN
 from pysot_ss.tracker.base import fold_batchnorm
 from sotbase.atomic import atomic_output
@@ -79,5 +81,6 @@ def export_onnx(model: nn.Module, cfg, out_path, opset: int = OPSET) -> Path:
             p = m.metadata_props.add()
             p.key, p.value = k, v
         m.producer_name = "pysot-ss"
+        seal(m)
         onnx.save(m, tmp)
     return out_path

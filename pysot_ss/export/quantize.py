@@ -18,6 +18,7 @@ import onnx
 from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                       quant_pre_process, quantize_static)
 
+from pysot_ss.export.runtime import seal
 from pysot_ss.utils.crop import context_size, crop_and_resize, mean_color
 from sotbase.atomic import atomic_output
 
@@ -76,5 +77,6 @@ def quantize_int8(fp32_path, out_path, image_paths: List[str], track_cfg, seed: 
             m.metadata_props.add(key=p.key, value=p.value)
         m.metadata_props.add(key="pysot_ss.int8", value=f"static, per-channel weights, {len(image_paths)} images")
         m.producer_name = "pysot-ss"
+        seal(m)  # the int8 graph's own checksum, not the fp32 one copied above
         onnx.save(m, str(tmp))
     return out_path

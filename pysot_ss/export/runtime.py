@@ -6,12 +6,14 @@ pysot_ss/tracker/siamfc_math.py, shared code); only the network runs in ONNX Run
 --int8), and the correlation head in NumPy (one matrix product over the channels, then the template cells' shifted
 planes summed).
 
-``OnnxSiamFC.from_file("model.onnx")`` needs nothing but the file (its metadata holds the config and the head);
+``OnnxSiamFC.from_file("model.onnx")`` needs nothing but the file (its metadata holds the config, the head and,
+since checksums exist, the sha256 of the graph, verified on loading: `read_metadata`);
 this module imports numpy, cv2, yacs and onnxruntime only. First-frame fine-tuning (TRACK.FINETUNE) needs
 gradients and is not available here.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Dict
 
@@ -20,11 +22,14 @@ from threadpoolctl import ThreadpoolController
 from yacs.config import CfgNode as CN
 
 from pysot_ss.core.config import get_cfg
-from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, check_box, move,
+from pysot_ss.errors import ConfigError, PysotSSError
+from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, move,
                                           search_sizes, template_from_search)
 from pysot_ss.utils.crop import crop_and_resize, ensure_bgr, mean_color
+from sotbase.validate import check_box
 
 STRIDE_BEFORE_METADATA = 8  # files exported before ``pysot_ss.stride`` existed: every backbone then had stride 8
+CHECKSUM = "pysot_ss.sha256"  # metadata: sha256 of the serialized graph (`graph_sha256`), written by `seal`
 
 
 def _session(path, num_threads: int = 0):
@@ -37,22 +42,80 @@ def _session(path, num_threads: int = 0):
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
+class OnnxModelError(PysotSSError, ValueError):
+    """An .onnx file that cannot be run: unreadable, not a pysot-ss export, or changed since it was exported."""
+
+
+def graph_sha256(model_bytes: bytes) -> str:
+    """sha256 of the serialized graph (nodes and weights: field 7 of the ModelProto) in an ONNX file's bytes,
+    found by walking the top-level protobuf fields (no onnx package needed)."""
+    digest, i = hashlib.sha256(), 0
+
+    def varint() -> int:
+        nonlocal i
+        value = shift = 0
+        while True:
+            b = model_bytes[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            if b < 0x80:
+                return value
+            shift += 7
+
+    while i < len(model_bytes):
+        key = varint()
+        wire = key & 7
+        if wire == 0:
+            varint()
+        elif wire in (1, 5):
+            i += 8 if wire == 1 else 4
+        elif wire == 2:
+            n = varint()
+            if key >> 3 == 7:
+                digest.update(model_bytes[i:i + n])
+            i += n
+        else:
+            raise ValueError(f"protobuf wire type {wire}")
+    return digest.hexdigest()
+
+
+def seal(model) -> None:
+    """Store the checksum of `model`'s graph (an onnx.ModelProto about to be saved) in its metadata
+    (``pysot_ss.sha256``), replacing an older one; `read_metadata` verifies it."""
+    props = [(p.key, p.value) for p in model.metadata_props if p.key != CHECKSUM]
+    del model.metadata_props[:]
+    for k, v in props + [(CHECKSUM, graph_sha256(model.SerializeToString()))]:
+        model.metadata_props.add(key=k, value=v)
+
+
 def read_metadata(path) -> Dict[str, str]:
+    """The file's metadata, after checking that ONNX Runtime can load it and that its graph matches the checksum
+    stored at export (files exported before checksums, such as the shipped models, have none and are accepted)."""
     import onnxruntime as ort
 
     try:
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as e:  # InvalidProtobuf, NoSuchFile, ...
-        raise ValueError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from None
-    return dict(sess.get_modelmeta().custom_metadata_map)
+        raise OnnxModelError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from None
+    meta = dict(sess.get_modelmeta().custom_metadata_map)
+    if CHECKSUM in meta:
+        try:
+            with open(path, "rb") as f:
+                ok = graph_sha256(f.read()) == meta[CHECKSUM]
+        except (IndexError, ValueError):
+            ok = False
+        if not ok:
+            raise OnnxModelError(f"{path}: the network does not match the checksum stored when it was exported "
+                                 f"(the file is corrupt or was modified); export it again with tools/export_onnx.py")
+    return meta
 
 
 def config_from_onnx(path) -> CN:
     """The config stored by tools/export_onnx.py in the ONNX file."""
     meta = read_metadata(path)
     if "pysot_ss.config" not in meta:
-        raise ValueError(f"{path}: not exported by pysot-ss (no pysot_ss.config metadata); "
-                         f"export it with tools/export_onnx.py")
+        raise OnnxModelError(f"{path}: not exported by pysot-ss (no pysot_ss.config metadata); "
+                             f"export it with tools/export_onnx.py")
     return CN.load_cfg(meta["pysot_ss.config"])
 
 
@@ -87,11 +150,11 @@ class OnnxSiamFC:
         self.cfg = cfg
         t = cfg.TRACK
         if t.FINETUNE.ENABLED:
-            raise ValueError("siamfc_onnx: TRACK.FINETUNE needs torch (gradients); run the torch 'siamfc' tracker")
+            raise ConfigError("siamfc_onnx: TRACK.FINETUNE needs torch (gradients); run the torch 'siamfc' tracker")
         self.onnx_path = str(onnx_path)
         meta = read_metadata(self.onnx_path)
         if "pysot_ss.head" not in meta:
-            raise ValueError(f"{onnx_path}: not exported by pysot-ss (no pysot_ss.head metadata)")
+            raise OnnxModelError(f"{onnx_path}: not exported by pysot-ss (no pysot_ss.head metadata)")
         self.head = json.loads(meta["pysot_ss.head"])
         self.hp = SearchParams.from_track(t, stride=float(meta.get("pysot_ss.stride", STRIDE_BEFORE_METADATA)))
         self.session = _session(self.onnx_path, int(t.NUM_THREADS))

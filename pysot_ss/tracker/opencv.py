@@ -19,6 +19,7 @@ import numpy as np
 from pysot_ss.errors import PysotSSError
 from pysot_ss.utils.crop import ensure_bgr
 from pysot_ss.utils.registry import TRACKERS
+from sotbase.validate import check_box
 
 
 class TrackerUnavailable(PysotSSError, RuntimeError):
@@ -51,7 +52,7 @@ class OpenCVTracker:
         return self._create()
 
     def init(self, img: np.ndarray, bbox) -> None:
-        x, y, w, h = (float(v) for v in bbox)
+        x, y, w, h = check_box(bbox)
         img = ensure_bgr(img)
         H, W = img.shape[:2]
         # OpenCV wants an integer Rect inside the image with a positive size

@@ -32,10 +32,11 @@ import torch
 
 from pysot_ss.tracker.base import BaseTracker, InferenceNet, configure_threads, finetuned_model, resolve_device, \
     use_bf16
-from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, check_box, move,
+from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, move,
                                           search_sizes, template_from_search)
 from pysot_ss.utils.crop import crop_and_resize, crop_and_resize_reference, ensure_bgr, mean_color
 from pysot_ss.utils.registry import TRACKERS
+from sotbase.validate import check_box
 
 
 @TRACKERS.register("siamfc")

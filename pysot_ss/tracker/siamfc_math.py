@@ -23,7 +23,7 @@ import numpy as np
 
 from pysot_ss.utils.crop import context_size
 
-__all__ = ["UPDATE_SOURCES", "SearchParams", "check_box", "box_center", "search_sizes", "hann_window",
+__all__ = ["UPDATE_SOURCES", "SearchParams", "box_center", "search_sizes", "hann_window",
            "best_scale", "move", "clamp", "template_from_search", "box_of"]
 
 UPDATE_SOURCES = ("crop", "search")  # TRACK.UPDATE_SOURCE: a new exemplar crop (second forward) or search features
@@ -70,19 +70,6 @@ class SearchParams:
                    # N frames of rate lambda compound to 1 - (1 - lambda)^N: updating every N frames keeps the
                    # same memory
                    update_rate=1.0 - (1.0 - float(t.UPDATE_RATE)) ** every)
-
-
-def check_box(bbox) -> tuple:
-    """(x, y, w, h) as floats; a clear error for anything that cannot start a track."""
-    try:
-        vals = [float(v) for v in bbox]
-    except (TypeError, ValueError):
-        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {bbox!r}") from None
-    if len(vals) != 4:
-        raise ValueError(f"init box must be 4 numbers (x, y, w, h), got {len(vals)}: {bbox!r}")
-    if not all(np.isfinite(vals)) or vals[2] <= 0 or vals[3] <= 0:
-        raise ValueError(f"init box must be finite with a positive width and height, got {bbox!r}")
-    return tuple(vals)
 
 
 def box_center(x: float, y: float, w: float, h: float) -> Tuple[np.ndarray, np.ndarray]:

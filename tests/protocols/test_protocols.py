@@ -251,7 +251,7 @@ def test_failing_videos_are_reported_and_the_others_finish(tmp_path, capsys):
     assert [o.name for o in summary.done] == ["a"]
     assert {o.name: o.error for o in summary.failed} == {
         "b": "RuntimeError: scripted crash at frame 3",
-        "c": f"FrameError: video 'c': cannot read frame 4 ({videos[2].img_names[4]})"}
+        "c": f"FrameError: video 'c' frame 4: {videos[2].img_names[4]}: not a readable image"}
     assert summary.exit_code == 1
     out = capsys.readouterr().out
     assert "(  1) Video: a            Time:" in out and "FAILED: RuntimeError: scripted crash" in out

@@ -1,17 +1,22 @@
 """Random access to a video's frames and ground truth for the protocols.
 
 A toolkit Video has ``img_names`` (full paths) and ``gt_traj``; frames are read on demand with OpenCV so the reset
-protocol does not decode the frames it skips, and an unreadable frame is an error naming the file (frames already
-in memory, ``video.imgs``, are used as they are). An object
-without ``img_names`` (e.g. a user's in-memory video) is iterated once for its ``(img, gt)`` pairs instead.
+protocol does not decode the frames it skips; frames already in memory (``video.imgs``) are used as they are. An
+object without ``img_names`` (e.g. a user's in-memory video) is iterated once for its ``(img, gt)`` pairs instead.
+
+Every frame and every init box given to a tracker passes `sotbase.validate` (the checks of pysot_ss's API too): an
+unreadable or truncated frame file, a frame that is not a uint8 image of at least 8x8 pixels, or an init box that
+is not finite, has no area or lies outside the frame fails the video with a `FrameError` naming the file/frame.
 """
 from __future__ import annotations
 
 from typing import List, Sequence
 
-import cv2
 import numpy as np
 
+from sotbase.errors import UserError
+from sotbase.validate import check_frame, check_init_box, read_frame
+from toolkit.utils.bbox import init_box
 from toolkit.utils.errors import ToolkitError
 
 __all__ = ["FrameSource", "FrameError"]
@@ -49,13 +54,19 @@ class FrameSource:
         return self._gt[idx]
 
     def image(self, idx: int) -> np.ndarray:
-        if self._images is not None:
-            img = self._images[idx]
-            if img is None:
-                raise FrameError(f"video {self.name!r}: frame {idx} is missing")
-            return img
-        path = self._paths[idx]
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise FrameError(f"video {self.name!r}: cannot read frame {idx} ({path})")
-        return img
+        try:
+            if self._images is not None:
+                return check_frame(self._images[idx], "the frame")
+            return read_frame(self._paths[idx])
+        except UserError as e:
+            raise FrameError(f"video {self.name!r} frame {idx}: {e}") from None
+
+    def init(self, tracker, idx: int, img: np.ndarray, gt: Sequence[float]) -> List[float]:
+        """Initialise `tracker` on frame `idx` with the init box of `gt` (docs/toolkit.md §7.1); returns the box."""
+        box = init_box(gt)
+        try:
+            check_init_box(box, img.shape)
+        except UserError as e:
+            raise FrameError(f"video {self.name!r} frame {idx}: {e}") from None
+        tracker.init(img, box)
+        return box

@@ -15,7 +15,6 @@ from typing import Callable, Optional
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.reset import tracker_score
 from toolkit.protocols.writers import TrackRecord
-from toolkit.utils.bbox import init_box
 
 __all__ = ["run_one_pass", "TrackerOutputError"]
 
@@ -47,8 +46,7 @@ def run_one_pass(tracker, video, on_frame: Optional[Callable] = None,
         gt = frames.gt(idx)
         tic = time.perf_counter()
         if idx == 0:
-            box = init_box(gt)
-            tracker.init(img, box)
+            box = frames.init(tracker, idx, img, gt)
             score = None
         else:
             out = tracker.track(img)

@@ -16,7 +16,7 @@ from typing import Callable, List, Optional
 
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.writers import TrackRecord
-from toolkit.utils.bbox import init_box, rect_to_polygon
+from toolkit.utils.bbox import rect_to_polygon
 from toolkit.utils.region import vot_overlap
 
 __all__ = ["run_reset", "tracker_score", "SKIP_FRAMES"]
@@ -61,7 +61,7 @@ def run_reset(tracker, video, on_frame: Optional[Callable] = None,
             img = frames.image(idx)
             tic = time.perf_counter()
             if idx == frame_counter:
-                tracker.init(img, init_box(gt))
+                frames.init(tracker, idx, img, gt)
                 entry, score = 1, None
             else:
                 out = tracker.track(img)

@@ -6,23 +6,29 @@
 * `factory` is a picklable callable returning a tracker (``init(img, box)`` / ``track(img) -> {'bbox', ...}``).
   Each process calls it once. When the worker thread budget is known it is called as
   ``factory(num_threads=n)`` if it accepts that keyword (the toolkit itself never imports torch).
-* A video whose result file(s) already exist is skipped, so re-running after Ctrl-C or a crash resumes; each
-  video's files are written atomically when it finishes (`writers`), so only videos in flight are lost.
+* A video whose result file(s) already exist and are complete is skipped, so re-running after Ctrl-C or a crash
+  resumes; each video's files are written atomically when it finishes (`writers`), so only videos in flight are
+  lost. An empty result file, or one with fewer lines than the video has frames, is tracked again (with a warning).
 * An exception while tracking one video (tracker error, unreadable frame) is logged with the video's name and the
   run goes on; `RunSummary.exit_code` is 1 if any video failed.
 * ``num_workers > 1`` runs videos in worker processes ('spawn' by default: safe with torch's thread pools).
   Threads per worker default to ``cores // num_workers`` (env ``TOOLKIT_THREADS_PER_WORKER`` overrides).
+  Workers die with the process that runs `run_dataset`, even when it is killed (`kill -9`): nothing keeps
+  writing results, or waits on a pipe, after it.
 * If the factory itself raises, a single-process run re-raises it (nothing was tracked); in a worker every video
   it was given is reported as failed with "building the tracker failed: ...".
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import inspect
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Sequence
@@ -158,7 +164,31 @@ def _build_tracker(factory: Callable, num_threads: Optional[int]):
 _WORKER: dict = {}
 
 
-def _worker_init(factory: Callable, num_threads: Optional[int]) -> None:
+def _die_with_parent(parent: Optional[int]) -> None:
+    """End this worker when `parent` (None: the process that started it) ends, however it ends.
+
+    Linux: PR_SET_PDEATHSIG, which the kernel sends when the *thread* that started this process exits; the workers
+    are started by the thread running `run_dataset`, which waits for them. Then, as a check that the parent did not
+    die before the signal was armed and as the fallback elsewhere, a daemon thread polls ``os.getppid()``."""
+    parent = os.getppid() if parent is None else parent
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _worker_init(factory: Callable, num_threads: Optional[int], parent: Optional[int] = None) -> None:
+    _die_with_parent(parent)
     # Ctrl-C is handled by the parent, which terminates the workers (their videos in flight are lost anyway).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if num_threads is not None:
@@ -242,9 +272,14 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
 
     todo = []
     for index, video in enumerate(select_videos(dataset, videos)):
-        if layout_obj.is_done(video.name):
+        gt = getattr(video, "gt_traj", None)
+        frames = len(gt) if gt is not None else None
+        if layout_obj.is_done(video.name, frames):
             summary.outcomes.append(VideoOutcome(video.name, "skipped", index))
         else:
+            reason = layout_obj.incomplete(video.name, frames)
+            if reason:
+                log(f"warning: {reason}: tracking {video.name} again")
             layout_obj.clean_partial(video.name)
             todo.append((index, video))
     if summary.skipped:
@@ -303,8 +338,10 @@ def _run_sequential(todo, factory, threads, protocol, layout, on_frame_factory, 
 
 def _run_parallel(todo, factory, threads, protocol, layout, num_workers, mp_context, finished, bar):
     ctx = multiprocessing.get_context(mp_context)
+    # a fork server, not this process, is the parent of its workers
+    parent = None if ctx.get_start_method() == "forkserver" else os.getpid()
     executor = cf.ProcessPoolExecutor(max_workers=num_workers, mp_context=ctx, initializer=_worker_init,
-                                      initargs=(factory, threads))
+                                      initargs=(factory, threads, parent))
     try:
         futures = {executor.submit(_worker_run, video, protocol, layout, index): (index, video)
                    for index, video in todo}

@@ -3,7 +3,10 @@
 Every file is written to a hidden temp file in its final folder and renamed over the target (``os.replace``),
 so a crash or Ctrl-C leaves either the complete old state or the complete new file, never half a file.
 A video with several files writes the auxiliary ones first and its main result file last; it counts as finished
-only when all of them exist. Stale temp files of an interrupted run are removed by `ResultLayout.clean_partial`.
+only when all of them exist and the main one is complete: an empty one, or one with fewer lines than the video has
+frames (written by something else, or cut short), is not (`ResultLayout.incomplete`). Stale temp files of an
+interrupted run are removed by `ResultLayout.clean_partial`. Names from data files and flags (dataset, tracker,
+video) must be plain names (`result_name`): a result path never leaves ``<results_dir>``.
 
 Layouts (``root = <results_dir>/<dataset>/<tracker>``):
 
@@ -25,11 +28,13 @@ from typing import Dict, List, Optional, Sequence, Type, Union
 import numpy as np
 
 from sotbase.atomic import atomic_write_text as _atomic_write_text
+from toolkit.utils.errors import ToolkitError
 from toolkit.utils.region import vot_float2str
 
 __all__ = [
     "TrackRecord", "ResultLayout", "VOTLayout", "OPELayout", "GOT10kLayout", "LongTermLayout", "LAYOUTS",
-    "layout_name_for", "make_layout", "atomic_write_text", "format_vot_line", "format_box_line",
+    "layout_name_for", "make_layout", "atomic_write_text", "format_vot_line", "format_box_line", "result_name",
+    "results_root",
 ]
 
 Entry = Union[int, Sequence[float]]
@@ -57,6 +62,22 @@ class TrackRecord:
 def atomic_write_text(path, text: str) -> None:
     """Write `text` to `path` via a temp file in the same folder, fsync and ``os.replace``."""
     _atomic_write_text(path, text, fsync=True)
+
+
+def result_name(value, what: str, source: str = "") -> str:
+    """`value` when it can name one folder or file of the results (not empty, '.' or '..', no '/' or '\\'), else
+    a ToolkitError naming it, `what` it is and its `source`: no name may lead outside the results folder."""
+    name = str(value)
+    if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
+        where = f" (from {source})" if source else ""
+        raise ToolkitError(f"{what} {name!r}{where} cannot name a results folder or file: it must not be empty, "
+                           f"'.' or '..', nor contain '/' or '\\' (results are written only under the results folder)")
+    return name
+
+
+def results_root(results_dir, dataset: str, tracker: str) -> Path:
+    """``<results_dir>/<dataset>/<tracker>``, the folder of one tracker's results on one dataset."""
+    return Path(results_dir) / result_name(dataset, "dataset name") / result_name(tracker, "tracker name")
 
 
 def _is_code(entry) -> bool:
@@ -98,10 +119,13 @@ class ResultLayout:
         self.results_dir = Path(results_dir)
         self.dataset = dataset
         self.tracker = tracker
-        self.root = self.results_dir / dataset / tracker
+        self.root = results_root(results_dir, dataset, tracker)
 
     def files(self, video: str) -> Dict[str, Path]:
         """Every file written for `video`, the main result file last (it is written last)."""
+        return self._files(result_name(video, "video name", f"dataset {self.dataset!r}"))
+
+    def _files(self, video: str) -> Dict[str, Path]:
         raise NotImplementedError
 
     def render(self, video: str, record: TrackRecord) -> Dict[str, str]:
@@ -111,8 +135,21 @@ class ResultLayout:
     def result_file(self, video: str) -> Path:
         return list(self.files(video).values())[-1]
 
-    def is_done(self, video: str) -> bool:
-        return all(p.is_file() for p in self.files(video).values())
+    def is_done(self, video: str, frames: Optional[int] = None) -> bool:
+        """All of the video's files exist and the main one is not `incomplete`."""
+        return all(p.is_file() for p in self.files(video).values()) and not self.incomplete(video, frames)
+
+    def incomplete(self, video: str, frames: Optional[int] = None) -> str:
+        """Why the video's main result file, when it exists, is not finished -- it is empty, or has fewer lines than
+        the video's number of `frames` (every layout writes a line per frame) -- or '' when it is not so."""
+        path = self.result_file(video)
+        try:
+            lines = len(path.read_bytes().splitlines())
+        except FileNotFoundError:
+            return ""
+        if lines == 0:
+            return f"{path} is empty"
+        return f"{path} has {lines} line(s) for {frames} frames" if frames and lines < frames else ""
 
     def write(self, video: str, record: TrackRecord) -> Path:
         paths = self.files(video)
@@ -138,7 +175,7 @@ class ResultLayout:
 class VOTLayout(ResultLayout):
     name = "vot"
 
-    def files(self, video):
+    def _files(self, video):
         return {"result": self.root / "baseline" / video / f"{video}_001.txt"}
 
     def render(self, video, record):
@@ -148,7 +185,7 @@ class VOTLayout(ResultLayout):
 class OPELayout(ResultLayout):
     name = "ope"
 
-    def files(self, video):
+    def _files(self, video):
         return {"result": self.root / f"{video}.txt"}
 
     def render(self, video, record):
@@ -158,7 +195,7 @@ class OPELayout(ResultLayout):
 class GOT10kLayout(ResultLayout):
     name = "got10k"
 
-    def files(self, video):
+    def _files(self, video):
         d = self.root / video
         return {"time": d / f"{video}_time.txt", "result": d / f"{video}_001.txt"}
 
@@ -172,7 +209,7 @@ class LongTermLayout(ResultLayout):
 
     name = "longterm"
 
-    def files(self, video):
+    def _files(self, video):
         d = self.root / "longterm" / video
         return {"time": d / f"{video}_time.txt",
                 "confidence": d / f"{video}_001_confidence.value",
