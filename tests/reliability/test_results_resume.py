@@ -19,7 +19,7 @@ THRESH = "TRACK.OPENCV.KCF_DETECT_THRESH"
 
 @pytest.fixture(scope="module")
 def otb(tmp_path_factory):
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
 
     root = tmp_path_factory.mktemp("bench")
     return Path(generate_benchmark(root, num_videos=2, num_frames=6, size=(96, 72), layouts=("otb",))["otb"])

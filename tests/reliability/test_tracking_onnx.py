@@ -34,7 +34,7 @@ def exported(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def otb(tmp_path_factory):
-    from toolkit.datasets.synthetic import generate_benchmark
+    from toolkit.synthetic import generate_benchmark
 
     root = tmp_path_factory.mktemp("bench")
     return Path(generate_benchmark(root, num_videos=2, num_frames=5, size=(96, 72), layouts=("otb",))["otb"])
