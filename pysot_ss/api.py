@@ -73,10 +73,9 @@ def config_for(config_or_name=None, snapshot=None, opts: Optional[Iterable[str]]
     if is_onnx_file(snapshot) and not os.path.isfile(str(snapshot)):
         raise CheckpointError(f"snapshot not found: {snapshot}")
     if config_or_name is not None:
-        return merge_opts(load_cfg(str(resolve_config(config_or_name))), opts, label=opts_label)
+        return load_cfg(str(resolve_config(config_or_name)), opts, label=opts_label)
     if is_onnx_file(snapshot):
-        cfg = get_cfg()
-        cfg.merge_from_other_cfg(config_from_onnx(snapshot))
+        cfg = config_from_onnx(snapshot)
     else:
         cfg = (snapshot_config(snapshot) if snapshot is not None else None) or get_cfg()
     return merge_opts(cfg, opts, label=opts_label)

@@ -105,7 +105,7 @@ def serve(tracker, region: str = "auto", name: str = "pysot-ss", log: bool = Fal
                 score = 1.0
             else:  # FRAME
                 out = tracker.track(image)
-                box, score = out["bbox"], float(out.get("best_score", 0.0))
+                box, score = out["bbox"], float(out["best_score"])
                 frames += 1
             server.status([(box_to_region(box, out_kind), {"confidence": f"{score:.6f}"})])
     return frames
@@ -130,7 +130,7 @@ def main(argv=None) -> int:
     from pysot_ss.api import load_tracker  # after protect_stdout: nothing imported may write to the TraX pipe
 
     opts = list(args.opts or []) + (["TRACK.TYPE", args.tracker] if args.tracker else [])
-    tracker = load_tracker(args.config, args.snapshot, device=args.device, opts=opts).tracker  # dict form
+    tracker = load_tracker(args.config, args.snapshot, device=args.device, opts=opts)  # frames and boxes checked
     n = serve(tracker, args.region, args.name, args.log)
     print(f"vot_trax: tracked {n} frames", file=sys.stderr)
     return 0

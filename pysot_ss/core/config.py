@@ -12,7 +12,7 @@ after that. A key that is not declared here is an error naming the key and the f
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional, Tuple
 
 import yaml
 from yacs.config import CfgNode as CN
@@ -283,6 +283,19 @@ def merge_opts(cfg: CN, opts: Optional[Iterable[str]], label: str = "--opts") ->
         except (KeyError, ValueError, AssertionError) as e:
             raise ConfigError(f"{label}: {e}") from None
     return check_cfg(cfg)
+
+
+def config_differences(old: CN, new: CN) -> List[Tuple[str, object, object]]:
+    """``(KEY, old value, new value)`` for every leaf key where two configs differ (tuples compare as lists)."""
+    def leaves(node, prefix=""):
+        for k, v in node.items():
+            if isinstance(v, dict):
+                yield from leaves(v, f"{prefix}{k}.")
+            else:
+                yield f"{prefix}{k}", list(v) if isinstance(v, tuple) else v
+
+    a, b = dict(leaves(old)), dict(leaves(new))
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
 def merge_yaml(cfg: CN, text: str, label: str) -> CN:

@@ -23,8 +23,8 @@ from typing import List, Optional, Sequence
 from yacs.config import CfgNode as CN
 
 from pysot_ss.api import build_from_config, config_for, is_onnx_file
-from pysot_ss.core.config import save_cfg
-from pysot_ss.errors import PysotSSError
+from pysot_ss.core.config import config_differences, get_cfg, merge_yaml, save_cfg
+from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.tracker.builder import needs_weights
 from sotbase.errors import UserError
 from sotbase.registry import RegistryError
@@ -133,22 +133,13 @@ def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval)
         raise TesterError(f"cannot load dataset {name!r} from {root}: {e}") from None
 
 
-def _config_changes(stored: str, cfg: CN) -> List[str]:
-    """'KEY: old -> new' for every key where the YAML `stored` and `cfg` differ."""
+def _config_changes(path: Path, cfg: CN) -> List[str]:
+    """'KEY: old -> new' for every key where the config stored at `path` and `cfg` differ."""
     try:
-        old = CN.load_cfg(stored)
-    except Exception as e:  # YAML or yacs errors of a hand-edited file
-        return [f"(the stored config cannot be read: {type(e).__name__})"]
-
-    def diff(a, b, prefix=""):
-        for k in sorted(set(a) | set(b)):
-            va, vb = a.get(k), b.get(k)
-            if isinstance(va, dict) and isinstance(vb, dict):
-                yield from diff(va, vb, f"{prefix}{k}.")
-            elif (list(va) if isinstance(va, tuple) else va) != (list(vb) if isinstance(vb, tuple) else vb):
-                yield f"{prefix}{k}: {va!r} -> {vb!r}"
-
-    return list(diff(old, cfg))
+        old = merge_yaml(get_cfg(), path.read_text(), str(path))
+    except ConfigError as e:  # a hand-edited file
+        return [f"(the stored config cannot be read: {e})"]
+    return [f"{k}: {a!r} -> {b!r}" for k, a, b in config_differences(old, cfg)]
 
 
 def _prepare_results(cfg: CN, root: Path, overwrite: bool, log) -> None:
@@ -160,7 +151,7 @@ def _prepare_results(cfg: CN, root: Path, overwrite: bool, log) -> None:
             shutil.rmtree(root)
             log(f"--overwrite: deleted the earlier results in {root}")
         elif path.is_file() and any(p.is_file() and p != path for p in root.rglob("*")):
-            changes = _config_changes(path.read_text(), cfg)
+            changes = _config_changes(path, cfg)
             if changes:
                 shown = "; ".join(changes[:8]) + (f"; ... ({len(changes) - 8} more)" if len(changes) > 8 else "")
                 raise TesterError(f"{root} holds results of another config ({shown}); a re-run would skip the "

@@ -10,11 +10,11 @@ logging each step. Stage 2 is then the caller's ordinary ``Trainer(cfg).train()`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 from pysot_ss.core import distributed as du
 from pysot_ss.core.cluster import build_clusters
-from pysot_ss.core.config import load_cfg
+from pysot_ss.core.config import config_differences, load_cfg
 from pysot_ss.core.trainer import Trainer
 from pysot_ss.datasets.generate import generate_missing_data
 from pysot_ss.errors import ConfigError
@@ -90,16 +90,6 @@ _NOT_TRAINING = ("DEVICE", "TRAIN.NUM_WORKERS", "TRAIN.OUTPUT_DIR", "TRAIN.LOG_D
                  "LOSS.ADVERSARIAL_MASK.LOG_EVERY")
 
 
-def _flatten(node, prefix="") -> Dict[str, object]:
-    out = {}
-    for k, v in node.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def training_differences(cfg, snapshot: Path) -> List[str]:
     """'KEY: stored vs wanted' for the training settings (SEED, data, losses, sizes...) in which the config stored
     in `snapshot` differs from `cfg` ([] when equal, or when the snapshot stores no config). EPOCHS/MAX_STEPS are
@@ -107,17 +97,8 @@ def training_differences(cfg, snapshot: Path) -> List[str]:
     stored = snapshot_config(snapshot)
     if stored is None:
         return []
-    have, want = _flatten(stored), _flatten(cfg)
-    out = []
-    for k in sorted(set(have) | set(want)):
-        if k.startswith(_NOT_TRAINING) or k in _NOT_TRAINING:
-            continue
-        a, b = have.get(k), want.get(k)
-        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-            a, b = list(a), list(b)
-        if a != b:
-            out.append(f"{k}: {a!r} vs {b!r}")
-    return out
+    return [f"{k}: {a!r} vs {b!r}" for k, a, b in config_differences(stored, cfg)
+            if not (k.startswith(_NOT_TRAINING) or k in _NOT_TRAINING)]
 
 
 def finished(cfg, snapshot: Path) -> bool:

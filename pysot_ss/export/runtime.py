@@ -21,7 +21,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from yacs.config import CfgNode as CN
 
-from pysot_ss.core.config import get_cfg
+from pysot_ss.core.config import get_cfg, merge_opts, merge_yaml
 from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, move,
                                           search_sizes, template_from_search)
@@ -111,12 +111,12 @@ def read_metadata(path) -> Dict[str, str]:
 
 
 def config_from_onnx(path) -> CN:
-    """The config stored by tools/export_onnx.py in the ONNX file."""
+    """The defaults + the config stored by tools/export_onnx.py in the ONNX file."""
     meta = read_metadata(path)
     if "pysot_ss.config" not in meta:
         raise OnnxModelError(f"{path}: not exported by pysot-ss (no pysot_ss.config metadata); "
                              f"export it with tools/export_onnx.py")
-    return CN.load_cfg(meta["pysot_ss.config"])
+    return merge_yaml(get_cfg(), meta["pysot_ss.config"], f"{path} (stored config)")
 
 
 def correlate(zf: np.ndarray, xf: np.ndarray, head: dict) -> np.ndarray:
@@ -166,11 +166,7 @@ class OnnxSiamFC:
 
     @classmethod
     def from_file(cls, onnx_path, opts=None) -> "OnnxSiamFC":
-        cfg = get_cfg()
-        cfg.merge_from_other_cfg(config_from_onnx(onnx_path))
-        if opts:
-            cfg.merge_from_list(list(opts))
-        return cls(cfg, onnx_path)
+        return cls(merge_opts(config_from_onnx(onnx_path), opts), onnx_path)
 
     def init(self, img: np.ndarray, bbox) -> None:
         img = ensure_bgr(img)

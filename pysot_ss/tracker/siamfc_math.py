@@ -21,6 +21,7 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
+from pysot_ss.errors import ConfigError
 from pysot_ss.utils.crop import context_size
 
 __all__ = ["UPDATE_SOURCES", "SearchParams", "box_center", "search_sizes", "hann_window",
@@ -52,15 +53,15 @@ class SearchParams:
     def from_track(cls, t, stride: float) -> "SearchParams":
         n = int(t.SCALE_NUM)
         if n < 1:
-            raise ValueError(f"TRACK.SCALE_NUM must be >= 1, got {n}")
+            raise ConfigError(f"TRACK.SCALE_NUM must be >= 1, got {n}")
         penalties = np.full(n, float(t.SCALE_PENALTY))
         penalties[n // 2] = 1.0
         source = str(t.UPDATE_SOURCE)
         if source not in UPDATE_SOURCES:
-            raise ValueError(f"TRACK.UPDATE_SOURCE must be one of {UPDATE_SOURCES}, got {source!r}")
+            raise ConfigError(f"TRACK.UPDATE_SOURCE must be one of {UPDATE_SOURCES}, got {source!r}")
         every = int(t.UPDATE_EVERY)
         if every < 1:
-            raise ValueError(f"TRACK.UPDATE_EVERY must be >= 1, got {every}")
+            raise ConfigError(f"TRACK.UPDATE_EVERY must be >= 1, got {every}")
         return cls(exemplar_size=int(t.EXEMPLAR_SIZE), instance_size=int(t.INSTANCE_SIZE), stride=float(stride),
                    response_up=int(t.RESPONSE_UP), context_amount=float(t.CONTEXT_AMOUNT),
                    scale_factors=float(t.SCALE_STEP) ** np.linspace(-(n // 2), n // 2, n), penalties=penalties,
