@@ -6,6 +6,8 @@ siamfc-pytorch's ``.pth``) also loads as long as its keys match the model.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from typing import Any, Dict, Optional
 
@@ -42,9 +44,17 @@ def save_checkpoint(state: Dict[str, Any], path) -> None:
 
 
 def load_checkpoint(path, map_location="cpu") -> Dict[str, Any]:
+    """The checkpoint's dict. The file is read once for consecutive calls on the same unchanged file (a snapshot's
+    config, then its weights); each call gets its own copy, so a caller may modify it."""
     path = str(path)
     if not os.path.isfile(path):
         raise CheckpointError(f"snapshot not found: {path}")
+    st = os.stat(path)
+    return copy.deepcopy(_load(path, st.st_mtime_ns, st.st_size, str(map_location)))
+
+
+@functools.lru_cache(maxsize=1)
+def _load(path: str, mtime_ns: int, size: int, map_location: str) -> Dict[str, Any]:
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # pickle errors, zip errors, unsupported globals...
