@@ -39,12 +39,9 @@ class AccuracyRobustnessBenchmark:
             if len(trajs) == 0:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")
             bound = (video.width, video.height)
-            rep_overlaps, rep_failures = [], []
-            for traj in trajs:
-                rep_failures.append(calculate_failures(traj)[0])
-                rep_overlaps.append(calculate_accuracy(traj, video.gt_traj, burnin=self.burnin, bound=bound)[1])
-            overlaps[video.name] = nanmean_over_reps(rep_overlaps)
-            failures[video.name] = rep_failures
+            overlaps[video.name] = nanmean_over_reps(
+                [calculate_accuracy(traj, video.gt_traj, burnin=self.burnin, bound=bound)[1] for traj in trajs])
+            failures[video.name] = [calculate_failures(traj)[0] for traj in trajs]
         return {"overlaps": overlaps, "failures": failures}
 
     def show_result(self, result, eao_result=None, show_video_level=False, helight_threshold=0.5, color=None):

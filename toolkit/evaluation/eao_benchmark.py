@@ -1,14 +1,8 @@
-"""VOT Expected Average Overlap (docs/toolkit.md §4), per tag, with the expected-overlap curve.
+"""VOT Expected Average Overlap (docs/toolkit.md §4, also for the per-frame `empty` tag and per-video R, where
+pysot is broken), per tag, with the expected-overlap curve.
 
-Differences from pysot's AR numbers are deliberate and pysot's: overlaps here use bound (W-1, H-1) and
-no burn-in. Per-tag EAO only changes the fragment weights, so overlaps and fragments are built once per
-tracker and every tag's curve comes out of one weighted reduction.
-
-Documented deviations from pysot (numbers are identical wherever pysot's are meaningful):
-* `empty` is whatever the dataset gives per frame (frames with none of the five attributes); pysot's
-  `empty` collapses to a short list of zeros (an axis bug), so its 'empty' EAO is meaningless.
-* the sequence weight 1/R uses each video's own repetition count R (pysot takes the last video's R for all;
-  the same when R is constant, which is the only case pysot supports).
+Per-tag EAO only changes the fragment weights, so overlaps and fragments are built once per tracker and every
+tag's curve comes out of one weighted reduction.
 """
 from __future__ import annotations
 
@@ -40,8 +34,7 @@ class EAOBenchmark:
         self.tags = [tags] if isinstance(tags, str) else list(tags)
         if not self.tags:
             raise ToolkitError("EAO: no tags given")
-        if interval is None:
-            interval = getattr(dataset, "eao_interval", None)
+        interval = getattr(dataset, "eao_interval", None) if interval is None else interval
         if interval is None:
             raise ToolkitError(f"EAO: no sequence-length interval known for dataset {dataset.name!r}; "
                                f"pass one explicitly (tools/eval.py: --eao_interval LOW HIGH)")
@@ -138,24 +131,15 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
         if len(fails) > 0:
             points = [0] + [f + skipping for f in fails if f + skipping <= n]
             for k, start in enumerate(points):
-                last = k == len(points) - 1
-                if not last:
-                    stop = points[k + 1] + 1  # inclusive of the re-init frame
-                    row = np.zeros(max_len)
-                    frag = np.nan_to_num(overlaps[start:stop], nan=0.0)
-                    denom = points[k + 1] - start + 1
-                    tag_stop = stop
-                else:
-                    row = np.full(max_len, np.nan)
-                    frag = np.nan_to_num(overlaps[start:], nan=0.0)
-                    denom = traj_len - start + 1e-16
-                    tag_stop = n
+                last = k == len(points) - 1  # a failed fragment is 0-padded (lost), the last one NaN-padded
+                stop = n if last else points[k + 1] + 1  # inclusive of the re-init frame
+                row = np.full(max_len, np.nan if last else 0.0)
+                frag = np.nan_to_num(overlaps[start:stop], nan=0.0)
                 row[:len(frag)] = frag
                 rows.append(row)
-                weights.append([seq_weight * _tag_sum(tag_sums[t], start, tag_stop) / denom for t in tags])
-        else:
-            if n == 0:
-                continue
+                denom = traj_len - start + 1e-16 if last else stop - start
+                weights.append([seq_weight * _tag_sum(tag_sums[t], start, stop) / denom for t in tags])
+        elif n > 0:
             row = np.full(max_len, np.nan)
             row[:n] = overlaps  # NaN kept (the init frame, column 0, is never averaged)
             rows.append(row)

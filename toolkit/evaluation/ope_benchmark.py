@@ -1,12 +1,7 @@
 """One-pass evaluation (docs/toolkit.md §5): success (IoU) curves, precision and normalised precision curves per video.
 
-Kept from pysot: centres use the pixel-centre convention x + (w-1)/2; normalised centres divide by the GT's
-w, h of that frame; LaSOT-style `absent` filtering keeps only frames where the target is present but the
-denominator stays the full sequence length; frames with invalid GT (w or h <= 0) count in that denominator.
-
-Beyond pysot (which would crash instead): polygon rows (8 numbers, GT or results) are scored by their
-axis-aligned bounding box, a length-1 result row (a VOT code) or a missing trailing row counts as a
-failed frame, and result rows past the GT's end are ignored.
+Beyond pysot (which would crash instead): polygon rows are scored by their bounding box, a VOT code row or a missing
+trailing row is a failed frame, and result rows past the GT's end are ignored.
 """
 from __future__ import annotations
 
@@ -57,7 +52,6 @@ class OPEBenchmark:
         self.dataset = dataset
         self.videos = select_videos(dataset, videos)
 
-    # -- per-video arrays ------------------------------------------------------------------------
     def _video_arrays(self, video, tracker: str) -> Tuple[np.ndarray, np.ndarray, int]:
         traj = trajectories(self.dataset, video, tracker)
         gt = boxes_to_xywh(video.gt_traj, f"ground truth of {video.name!r}")
@@ -74,15 +68,10 @@ class OPEBenchmark:
         return gt, pred, n_frame
 
     def _eval(self, eval_trackers, per_video) -> Dict[str, Dict[str, np.ndarray]]:
-        ret = {}
-        for tracker in tracker_list(self.dataset, eval_trackers):
-            curves = {}
-            for video in iter_videos(self.dataset, self.videos):
-                curves[video.name] = np.asarray(per_video(*self._video_arrays(video, tracker)), dtype=np.float64)
-            ret[tracker] = curves
-        return ret
+        return {tracker: {video.name: np.asarray(per_video(*self._video_arrays(video, tracker)), dtype=np.float64)
+                          for video in iter_videos(self.dataset, self.videos)}
+                for tracker in tracker_list(self.dataset, eval_trackers)}
 
-    # -- pysot API -------------------------------------------------------------------------------
     def eval_success(self, eval_trackers=None):
         return self._eval(eval_trackers, success_overlap)
 

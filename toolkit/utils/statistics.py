@@ -46,14 +46,11 @@ def calculate_accuracy(pred_trajectory, gt_trajectory, burnin: int = 0, ignore_u
     are no frames).
     """
     pred = list(pred_trajectory)
-    if burnin > 0:
-        burnt = list(pred)
-        for i, region in enumerate(pred):
-            if _is_code(region, 1):
-                for j in range(i, min(i + burnin, len(pred))):
-                    burnt[j] = [0]
-    else:
-        burnt = pred
+    burnt = list(pred)
+    for i, region in enumerate(pred if burnin > 0 else ()):
+        if _is_code(region, 1):
+            for j in range(i, min(i + burnin, len(pred))):
+                burnt[j] = [0]
     n = min(len(burnt), len(gt_trajectory))
     overlaps = vot_overlap_traj(burnt[:n], list(gt_trajectory[:n]), bound)
     if not ignore_unknown:
@@ -92,10 +89,7 @@ def success_overlap(gt_bb, result_bb, n_frame) -> np.ndarray:
     iou = np.ones(len(gt_bb)) * (-1)
     mask = np.sum(gt_bb[:, 2:] > 0, axis=1) == 2
     iou[mask] = overlap_ratio(gt_bb[mask], result_bb[mask])
-    success = np.zeros(len(thresholds_overlap))
-    for i, thr in enumerate(thresholds_overlap):
-        success[i] = np.sum(iou > thr) / float(n_frame)
-    return success
+    return np.array([np.sum(iou > thr) / float(n_frame) for thr in thresholds_overlap], dtype=np.float64)
 
 
 def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
@@ -109,10 +103,7 @@ def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
     dist = np.ones(len(gt_center)) * (-1)
     mask = np.sum(gt_center > 0, axis=1) == 2
     dist[mask] = np.sqrt(np.sum(np.power(gt_center[mask] - result_center[mask], 2), axis=1))
-    success = np.zeros(len(thresholds))
-    for i, thr in enumerate(thresholds):
-        success[i] = np.sum(dist <= thr) / float(n_frame)
-    return success
+    return np.array([np.sum(dist <= thr) / float(n_frame) for thr in thresholds], dtype=np.float64)
 
 
 def calculate_expected_overlap(fragments, fweights) -> np.ndarray:
