@@ -105,8 +105,7 @@ class DatasetFactory:
             raise ToolkitError("create_dataset: a dataset name is required")
         if dataset_root is None:
             raise ToolkitError(f"create_dataset({name!r}): dataset_root is required")
-        for key in ("protocol", "eao_interval", "videos"):  # None means "the dataset's default"
-            if key in kwargs and kwargs[key] is None:
-                del kwargs[key]
+        # None means "the dataset's default"
+        kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in ("protocol", "eao_interval", "videos")}
         entry = resolve_dataset(name)
         return entry(split_custom(name)[1], dataset_root, load_img=load_img, **kwargs)
