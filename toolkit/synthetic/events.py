@@ -98,14 +98,10 @@ def video_events(plan: VideoPlan) -> dict:
     illum = backward(plan.gain * 128.0 + plan.bias)
     cam = plan.camera
     cam_shift = backward(cam[:, :2]) + backward(np.log(cam[:, 2])) * 0.5 * math.hypot(W, H)
-    tags = {
-        "camera_motion": cam_shift > CAMERA_MOTION_MIN * unit_k,
-        "illum_change": illum > ILLUM_CHANGE_MIN,
-        "motion_change": accel > MOTION_CHANGE_MIN * unit_k,
-        "size_change": np.expm1(size_rate) > SIZE_CHANGE_MIN,
-        "occlusion": occluded >= OCCLUSION_MIN,
-    }
-    tags = {k: v.astype(np.int64) for k, v in tags.items()}
+    tags = {k: v.astype(np.int64) for k, v in (
+        ("camera_motion", cam_shift > CAMERA_MOTION_MIN * unit_k), ("illum_change", illum > ILLUM_CHANGE_MIN),
+        ("motion_change", accel > MOTION_CHANGE_MIN * unit_k), ("size_change", np.expm1(size_rate) > SIZE_CHANGE_MIN),
+        ("occlusion", occluded >= OCCLUSION_MIN))}
 
     area = tg.wh.prod(axis=1)
     step = backward(tg.center)

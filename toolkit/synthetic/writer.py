@@ -28,20 +28,17 @@ def _fmt(values: Iterable[float]) -> str:
     return ",".join("%.4f" % v for v in values)
 
 
+def _values(lines: List[str]) -> List[List[float]]:
+    return [[float(v) for v in line.split(",")] for line in lines]
+
+
 def _gt_lines(events: dict) -> Tuple[List[str], List[str], List[List[float]], List[List[float]]]:
     """VOT and OTB ground-truth lines plus the parsed values (so the JSON equals what the text files say)."""
-    vot_lines, otb_lines, vot_vals, otb_vals = [], [], [], []
-    for poly in events["polygon"]:
-        line = _fmt(poly)
-        vals = [float(v) for v in line.split(",")]
-        xs, ys = vals[0::2], vals[1::2]
-        box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-        oline = _fmt(box)
-        vot_lines.append(line)
-        vot_vals.append(vals)
-        otb_lines.append(oline)
-        otb_vals.append([float(v) for v in oline.split(",")])
-    return vot_lines, otb_lines, vot_vals, otb_vals
+    vot_lines = [_fmt(poly) for poly in events["polygon"]]
+    vot_vals = _values(vot_lines)
+    otb_lines = [_fmt((min(v[0::2]), min(v[1::2]), max(v[0::2]) - min(v[0::2]), max(v[1::2]) - min(v[1::2])))
+                 for v in vot_vals]
+    return vot_lines, otb_lines, vot_vals, _values(otb_lines)
 
 
 def _write_text(path: Path, lines: Sequence[str]) -> None:
@@ -113,9 +110,6 @@ def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str,
         atomic_write_json(dirs["otb"] / f"{ROOT_NAMES['otb']}.json", otb_json)
     return summaries
 
-
-# ----------------------------------------------------------------------------------------------------------------
-# Markers, reuse and atomic replacement
 
 def marker_params(kind: str, seed: int, size: Tuple[int, int], **counts: int) -> dict:
     """The parameters a marker records (a later call with equal ones reuses the folder), with the library versions

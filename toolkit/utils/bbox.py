@@ -1,12 +1,6 @@
-"""Box conventions of pysot's tools/test.py (docs/toolkit.md §7.1-7.2).
-
-* `get_axis_aligned_bbox`: ground truth (4 or 8 numbers) -> centre and size; for a polygon the box keeps the
-  polygon's area (VOT's rule), for a rectangle the centre is ``x + w/2`` (no -1).
-* `init_box`: the box a tracker is initialised with, ``[cx - (w-1)/2, cy - (h-1)/2, w, h]``; for a 4-number GT
-  this is ``[x + 0.5, y + 0.5, w, h]`` (pysot's half-pixel quirk, kept so first lines of OPE files match).
-* `rect_to_polygon`: ``[x, y, w, h]`` -> the 8-number polygon with pysot's -1 convention, used by the reset
-  protocol for benchmarks whose ground truth is axis-aligned.
-"""
+"""Box conventions of pysot's tools/test.py (docs/toolkit.md §7.1-7.2): the initial box a tracker gets from the
+ground truth (pysot's half-pixel quirk kept, so first lines of OPE files match) and the reset protocol's polygon of an
+axis-aligned ground truth."""
 from __future__ import annotations
 
 import math

@@ -1,17 +1,8 @@
-"""Per-sequence statistics of pysot's toolkit (docs/toolkit.md §2), same names, signatures and numbers.
+"""Per-sequence statistics of pysot's toolkit (docs/toolkit.md §2, also for ``ignore_unknown=False``, broken in
+pysot), same names, signatures and numbers. VOT-LT helpers (``determine_thresholds``, ``calculate_f1``) are left out.
 
-VOT: ``calculate_failures``, ``calculate_accuracy`` (rasterised overlaps, ``region.vot_overlap_traj``),
-``calculate_expected_overlap``.  OTB/OPE: ``overlap_ratio``, ``success_overlap``, ``success_error``.
-
-Divergences from pysot, all on inputs where pysot is broken:
-
-* ``calculate_accuracy(..., ignore_unknown=False)``: pysot replaces the overlaps by a list of booleans (a bug);
-  here frames that are ``[0]`` (unknown) in the *given* trajectory get overlap 0 - the VOT toolkit's intent -
-  while burn-in frames stay NaN.
-* an all-NaN trajectory gives accuracy NaN without numpy's "Mean of empty slice" warning.
-* ``overlap_ratio`` also accepts a single ``[x, y, w, h]`` per argument; division warnings are silenced
-  (the values, NaN for empty unions, are unchanged).
-VOT-LT helpers (``determine_thresholds``, ``calculate_f1``) are not provided.
+Beyond pysot: an all-NaN trajectory gives accuracy NaN without numpy's "Mean of empty slice" warning;
+``overlap_ratio`` also accepts a single ``[x, y, w, h]`` per argument, its division warnings silenced.
 """
 from __future__ import annotations
 
