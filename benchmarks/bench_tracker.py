@@ -134,11 +134,9 @@ def onnx_gflops(path, input_shapes: Dict[str, List[int]]) -> float:
                 d.ClearField("dim_param")
                 d.dim_value = int(v)
     m = shape_inference.infer_shapes(m)
-    shapes = {}
-    for vi in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
-        shapes[vi.name] = [d.dim_value for d in vi.type.tensor_type.shape.dim]
-    for init in m.graph.initializer:
-        shapes[init.name] = list(init.dims)
+    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim]
+              for vi in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output)}
+    shapes.update({init.name: list(init.dims) for init in m.graph.initializer})
     total = 0
     for node in m.graph.node:
         if node.op_type == "Conv":
@@ -210,13 +208,9 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
         print(f"(fast_int8 skipped: no calibration images at {calib} to quantize --fast_snapshot; pass --calib DIR)")
     if int8 is not None:
         entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
-    if args.variants:
-        files = {"fast": fast, "fast_int8": int8}
-        for base, path in files.items():
-            if not path:
-                continue
-            for name, opts in VARIANTS.items():
-                entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
+    for base, path in (("fast", fast), ("fast_int8", int8)) if args.variants else ():
+        for name, opts in VARIANTS.items() if path else ():
+            entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
     nano = shared_root() / "peers" / "nanotrack"
     if not hasattr(cv2, "TrackerNano_create"):
         print("(nanotrack skipped: this OpenCV has no cv2.TrackerNano)")
@@ -319,17 +313,12 @@ def main(argv=None):
     for n in entries:
         fps = len(times[n]) / max(sum(times[n]), 1e-12)
         auc = float(np.mean([c.mean() for c in curves[n]]))
-        summary[f"fps_{n}"] = round(fps, 2)
-        summary[f"auc_{n}"] = round(auc, 4)
-        summary[f"gflops_{n}"] = round(gflops[n], 3)
+        summary.update({f"fps_{n}": round(fps, 2), f"auc_{n}": round(auc, 4), f"gflops_{n}": round(gflops[n], 3)})
         ms = 1000 * float(np.median(times[n])) if times[n] else float("nan")
         print(f"{n:<24} {fps:7.1f} fps (median {ms:.2f} ms/frame)  AUC {auc:.3f}  "
               f"GFLOPs/frame {summary[f'gflops_{n}']}")
-    if "nanotrack" in entries:
-        for n in entries:
-            if n != "nanotrack":
-                summary[f"ratio_fps_{n}_vs_nanotrack"] = round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"],
-                                                                                          1e-12), 3)
+    summary.update({f"ratio_fps_{n}_vs_nanotrack": round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"], 1e-12), 3)
+                    for n in entries if n != "nanotrack" and "nanotrack" in entries})
     for key, per_video in agreement.items():
         print(f"box agreement {key} (mean IoU per sequence): {per_video}")
         summary[f"iou_{key}"] = per_video

@@ -6,16 +6,10 @@
     python benchmarks/quality.py --device cuda --epochs 50 --pairs_per_epoch 3862 --workers 8 --jobs 4
     python benchmarks/quality.py --rows main,baseline --seeds 3       # a subset of the rows (ROWS below)
 
-Top to bottom: (1) the data: the fixed split of ../shared/data (MANIFEST.md), or the synthetic benchmark when that
-is absent (--synthetic); (2) the commands: one list of tools/train.py, cluster.py, test.py and eval.py invocations,
-in the order they run; (3) running them from the repository root, one at a time (--jobs N: N at a time); (4) the
-report: results.md (docs/, --smoke: --out; see benchmarks/quality_report.py), raw numbers in <work>/results.json.
-
-Resuming, several machines: everything lives in <out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/ (train/,
-results/, eval/, logs/). A command whose outputs exist is not run again (an interrupted training resumes with
---resume auto); one whose outputs are absent runs only when a later command still needs them, so tracking results
-brought back from another machine are scored without their checkpoints. tasks.json and invocations.json record which
-machine ran what; every tools/eval.py runs again each time, so the report covers every result found.
+Top to bottom (docs/study.md: several machines, resuming): (1) the data: the fixed split of ../shared/data
+(MANIFEST.md), or the synthetic benchmark (--synthetic, or when that is absent); (2) the tools/*.py commands, in the
+order they run; (3) running them; (4) the report (benchmarks/quality_report.py), raw numbers in <work>/results.json.
+Everything lives in <out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/ (train/, results/, eval/, logs/).
 The last stdout line is a JSON summary; exit status 1 when a command failed (the report is still written).
 """
 from __future__ import annotations

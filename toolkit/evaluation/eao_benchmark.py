@@ -11,6 +11,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from toolkit.datasets.base import check_eao_interval
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
 from toolkit.evaluation.report import print_eao_table
 from toolkit.utils.errors import ToolkitError
@@ -34,17 +35,11 @@ class EAOBenchmark:
         self.tags = [tags] if isinstance(tags, str) else list(tags)
         if not self.tags:
             raise ToolkitError("EAO: no tags given")
-        interval = getattr(dataset, "eao_interval", None) if interval is None else interval
+        interval = check_eao_interval(getattr(dataset, "eao_interval", None) if interval is None else interval)
         if interval is None:
             raise ToolkitError(f"EAO: no sequence-length interval known for dataset {dataset.name!r}; "
                                f"pass one explicitly (tools/eval.py: --eao_interval LOW HIGH)")
-        try:
-            low, high = (int(v) for v in interval)
-        except (TypeError, ValueError):
-            raise ToolkitError(f"EAO: interval must be two integers (low, high), got {interval!r}") from None
-        if not 1 <= low <= high:
-            raise ToolkitError(f"EAO: interval needs 1 <= low <= high, got ({low}, {high})")
-        self.low, self.high = low, high
+        self.low, self.high = interval
 
     def eval(self, eval_trackers=None) -> Dict[str, Dict[str, float]]:
         return {name: self.eval_tracker(name)["eao"] for name in tracker_list(self.dataset, eval_trackers)}
