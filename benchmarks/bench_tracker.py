@@ -269,12 +269,10 @@ def run(videos, entries, warmup: int = 3):
             if a in names and b in names:
                 agreement[f"{a}_vs_{b}"][vname] = round(float(np.mean(overlap_ratio(
                     boxes_to_xywh(boxes[a][1:], a), boxes_to_xywh(boxes[b][1:], b)))), 4)
-        line = []
         for n in names:
-            c = success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt))
-            curves[n].append(c)
-            line.append(f"{n} {c.mean():.3f}")
-        print(f"  {vname:<14} {len(frames):4d} frames  AUC " + "  ".join(line), flush=True)
+            curves[n].append(success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt)))
+        auc = "  ".join(f"{n} {curves[n][-1].mean():.3f}" for n in names)
+        print(f"  {vname:<14} {len(frames):4d} frames  AUC {auc}", flush=True)
     return times, curves, gflops, agreement
 
 

@@ -89,12 +89,9 @@ class OPEBenchmark:
     def attributes(self) -> Dict[str, list]:
         """Attribute -> video names ('ALL' first); from the dataset's `attr` when it has one."""
         attr = getattr(self.dataset, "attr", None)
-        names = [v.name for v in self.dataset]
-        if not isinstance(attr, dict) or not attr:
-            return {"ALL": names}
-        out = {"ALL": list(attr.get("ALL", names))}
-        out.update({k: list(v) for k, v in attr.items() if k != "ALL"})
-        return out
+        attr = attr if isinstance(attr, dict) else {}
+        return {"ALL": list(attr.get("ALL", [v.name for v in self.dataset])),
+                **{k: list(v) for k, v in attr.items() if k != "ALL"}}
 
     def show_result(self, success_ret, precision_ret=None, norm_precision_ret=None,
                     show_video_level=False, helight_threshold=0.6, color=None):

@@ -61,9 +61,7 @@ def lost_number(result: dict) -> float:
 def robustness(result: dict) -> float:
     """Failures per 100 frames, averaged over repetitions (NOT the VOT toolkit's exponential robustness)."""
     length = total_frames(result)
-    if length == 0:
-        return float("nan")
-    return float(np.mean(_failure_totals_per_rep(result) / length) * 100)
+    return float(np.mean(_failure_totals_per_rep(result) / length) * 100) if length else float("nan")
 
 
 def video_summary(result: dict) -> Dict[str, dict]:

@@ -69,8 +69,7 @@ def video_events(plan: VideoPlan) -> dict:
     tg = plan.target
     polygon = rect_polygon(tg.center, tg.wh, tg.angle)
     frame = np.array([[0, 0], [W, 0], [W, H], [0, H]], dtype=np.float32)
-    visible = np.empty(T)
-    occluded = np.zeros(T)
+    visible, occluded = np.empty(T), np.zeros(T)
     for t in range(T):
         box = polygon[t].reshape(4, 2).astype(np.float32)
         visible[t] = _intersection_area(box, frame) / max(_convex_area(box), 1e-9)

@@ -127,9 +127,7 @@ def read_marker(folder) -> Optional[dict]:
         marker = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(marker, dict) or marker.get("generator") != GENERATOR:
-        return None
-    return marker
+    return marker if isinstance(marker, dict) and marker.get("generator") == GENERATOR else None
 
 
 def _marker_matches(folder: Path, params: dict) -> bool:

@@ -436,8 +436,7 @@ def _row_spans(X, Y, lo, cnt, W, mode: _Mode, generic: bool = False):
     """
     n = X.shape[1]
     if n < 4:  # pad with copies of the last vertex: zero-length edges add no nodes
-        X = np.concatenate([X, np.repeat(X[:, -1:], 4 - n, axis=1)], axis=1)
-        Y = np.concatenate([Y, np.repeat(Y[:, -1:], 4 - n, axis=1)], axis=1)
+        X, Y = (np.concatenate([A, np.repeat(A[:, -1:], 4 - n, axis=1)], axis=1) for A in (X, Y))
         n = 4
     nodes = _edge_nodes(X, Y, lo, cnt, mode)
     wr = np.repeat(_to(W, mode), cnt)
@@ -475,15 +474,13 @@ def _pair4(a, b, c, d, wr, mode: _Mode):
 def _pair_generic(v, wr, mode: _Mode):
     """The C pairing loop over any number of sorted nodes per row (mode.big padded), rows in parallel."""
     rows, n = v.shape
-    pos = np.zeros(rows, dtype=np.int64)
-    ar = np.arange(rows)
+    pos, ar = np.zeros(rows, dtype=np.int64), np.arange(rows)
     spans = []
     prev_stop = np.full(rows, mode.neg, dtype=v.dtype)
     for _ in range(n - 1):
         alive = pos < n - 1
         p = np.minimum(pos, n - 2)
-        x = v[ar, p]
-        y = v[ar, p + 1]
+        x, y = v[ar, p], v[ar, p + 1]
         eq = x == y
         ok = alive & ~eq & (y != mode.big)
         start = np.maximum(np.maximum(x, 0), prev_stop)
