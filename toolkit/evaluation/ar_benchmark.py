@@ -10,9 +10,10 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_vot_table, print_vot_video_table
+from toolkit.evaluation.report import emit, vot_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
+from toolkit.visualization.tables import use_color, vot_table, vot_video_table
 
 
 class AccuracyRobustnessBenchmark:
@@ -46,9 +47,10 @@ class AccuracyRobustnessBenchmark:
 
     def show_result(self, result, eao_result=None, show_video_level=False, helight_threshold=0.5, color=None):
         """Print pysot's A/R(/EAO) table (see toolkit.visualization.tables)."""
-        print_vot_table(result, eao_result, color=color)
-        if show_video_level:
-            print_vot_video_table(result, helight_threshold=helight_threshold, color=color)
+        color = use_color(color)
+        emit(vot_table(vot_summary(result, eao_result), color=color))
+        if show_video_level and len(result) < 10:  # pysot prints it for fewer than 10 trackers only
+            emit("\n\n" + vot_video_table(result, helight_threshold, color=color))
 
 
 def nanmean_over_reps(rep_overlaps: Sequence[Sequence[float]]) -> List[float]:

@@ -13,9 +13,10 @@ import numpy as np
 
 from toolkit.datasets.base import check_eao_interval
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_eao_table
+from toolkit.evaluation.report import emit
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
+from toolkit.visualization.tables import eao_table, use_color
 
 VOT_TAGS = ("all", "camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 
@@ -84,7 +85,7 @@ class EAOBenchmark:
 
     def show_result(self, result, topk=10, color=None):
         """Print pysot's multi-tag EAO table (see toolkit.visualization.tables)."""
-        print_eao_table(result, self.tags, topk=topk, color=color)
+        emit(eao_table(result, self.tags, topk=topk, color=use_color(color)))
 
 
 def _tag_values(video, tag: str, n: int) -> np.ndarray:

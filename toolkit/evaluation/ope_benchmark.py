@@ -10,9 +10,10 @@ from typing import Dict, Iterable, Optional, Tuple
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_ope_table, print_ope_video_table
+from toolkit.evaluation.report import emit, ope_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import success_error, success_overlap
+from toolkit.visualization.tables import ope_table, ope_video_table, use_color
 
 SUCCESS_THRESHOLDS = np.arange(0, 1.05, 0.05)       # 21 IoU thresholds, success is iou > thr
 PRECISION_THRESHOLDS = np.arange(0, 51, 1)          # 0..50 px, precision is dist <= thr, reported @20
@@ -96,6 +97,7 @@ class OPEBenchmark:
     def show_result(self, success_ret, precision_ret=None, norm_precision_ret=None,
                     show_video_level=False, helight_threshold=0.6, color=None):
         """Print pysot's OPE table (see toolkit.visualization.tables)."""
-        print_ope_table(success_ret, precision_ret, norm_precision_ret, color=color)
-        if show_video_level:
-            print_ope_video_table(success_ret, precision_ret, helight_threshold=helight_threshold, color=color)
+        color = use_color(color)
+        emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=color))
+        if show_video_level and precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
+            emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=color))

@@ -10,12 +10,9 @@ import csv
 import io
 import json
 import math
-import sys
 from typing import Dict, Iterable, Optional
 
 import numpy as np
-
-from toolkit.visualization.tables import eao_table, ope_table, ope_video_table, use_color, vot_table, vot_video_table
 
 PRECISION_INDEX = 20  # 20 px for precision, 0.20 for normalised precision
 
@@ -179,31 +176,7 @@ def to_csv(summary: Dict[str, dict]) -> str:
     return buf.getvalue()
 
 
-# -- printing, for the benchmarks' show_result (pysot's API) ----------------------------------------
-
-def _emit(text: str, file=None) -> None:
+def emit(text: str) -> None:
+    """Print a table for the benchmarks' show_result (pysot's API); an empty one prints nothing."""
     if text:
-        print(text, file=sys.stdout if file is None else file)
-
-
-def print_vot_table(ar_result, eao_result=None, color=None, file=None):
-    _emit(vot_table(vot_summary(ar_result, eao_result), color=use_color(color, file)), file)
-
-
-def print_vot_video_table(ar_result, helight_threshold=0.5, color=None, file=None):
-    if len(ar_result) < 10:
-        _emit("\n\n" + vot_video_table(ar_result, helight_threshold, color=use_color(color, file)), file)
-
-
-def print_eao_table(eao_result, tags: Iterable[str], topk=10, color=None, file=None):
-    _emit(eao_table(eao_result, list(tags), topk=topk, color=use_color(color, file)), file)
-
-
-def print_ope_table(success_ret, precision_ret=None, norm_precision_ret=None, color=None, file=None):
-    _emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=use_color(color, file)), file)
-
-
-def print_ope_video_table(success_ret, precision_ret, helight_threshold=0.6, color=None, file=None):
-    if precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
-        _emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=use_color(color, file)),
-              file)
+        print(text)
