@@ -18,10 +18,8 @@ WEAK = Fore.RED
 
 
 def use_color(color: Optional[bool] = None, stream=None) -> bool:
-    if color is not None:
-        return bool(color)
-    stream = sys.stdout if stream is None else stream
-    return bool(getattr(stream, "isatty", lambda: False)())
+    """`color` when given, else whether `stream` (default stdout) is a terminal."""
+    return bool(color) if color is not None else bool(getattr(stream or sys.stdout, "isatty", lambda: False)())
 
 
 def _paint(text: str, style: str, on: bool) -> str:
@@ -34,10 +32,8 @@ def _num(v) -> float:
 
 def _best_mask(values: Sequence[float], higher_is_better: bool) -> List[bool]:
     finite = [v for v in values if not math.isnan(v)]
-    if not finite:
-        return [False] * len(values)
-    best = max(finite) if higher_is_better else min(finite)
-    return [(not math.isnan(v)) and v == best for v in values]
+    best = (max(finite) if higher_is_better else min(finite)) if finite else None
+    return [v == best for v in values]  # NaN equals nothing
 
 
 def sort_desc(items, key):
@@ -46,11 +42,10 @@ def sort_desc(items, key):
 
 
 def _render(header: str, rows: List[List[str]], fmts: List[str], values: List[List[float]],
-            higher: List[Optional[bool]], color: bool) -> str:
-    """rows[i][0] is the name cell; values/fmts/higher describe the numeric columns (higher None = no mark)."""
+            higher: List[bool], color: bool) -> str:
+    """rows[i][0] is the name cell; values/fmts/higher describe the numeric columns (the best one marked)."""
     bar = "-" * len(header)
-    marks = [_best_mask([r[c] for r in values], h) if h is not None else [False] * len(values)
-             for c, h in enumerate(higher)]
+    marks = [_best_mask([r[c] for r in values], h) for c, h in enumerate(higher)]
     lines = ["|" + "|".join([name_cell[0]] + [_paint(fmt.format(v), BEST, color and marks[c][i])
                                               for c, (fmt, v) in enumerate(zip(fmts, vals))]) + "|"
              for i, (name_cell, vals) in enumerate(zip(rows, values))]
@@ -79,7 +74,7 @@ def vot_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> 
     with_eao = all("all" in (row.get("eao") or {}) for row in summary.values())
     header = f"|{'Tracker Name':^{n}}|{'Accuracy':^10}|{'Robustness':^12}|{'Lost Number':^13}|"
     fmts = ["{:^10.3f}", "{:^12.3f}", "{:^13.1f}"]
-    higher: List[Optional[bool]] = [True, False, False]
+    higher = [True, False, False]
     names = list(summary)
     if with_eao:
         header += f"{'EAO':^7}|"
@@ -101,10 +96,9 @@ def eao_table(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], topk
     header = f"|{'Tracker Name':^{n}}|" + "".join(f"{tag:^{w}}|" for tag, w in zip(tags, widths))
     key = tags[0] if "all" not in tags else "all"
     ordered = sort_desc(eao_result.items(), lambda it: _num(it[1].get(key)))[:topk]
-    rows = [[f"{t:^{n}}"] for t, _ in ordered]
     values = [[_num(r.get(tag)) for tag in tags] for _, r in ordered]
-    fmts = [f"{{:^{w}.3f}}" for w in widths]
-    return _render(header, rows, fmts, values, [True] * len(tags), color)
+    return _render(header, [[f"{t:^{n}}"] for t, _ in ordered], [f"{{:^{w}.3f}}" for w in widths], values,
+                   [True] * len(tags), color)
 
 
 def vot_video_table(ar_result: Dict[str, dict], helight_threshold: float = 0.5, color: bool = False) -> str:
