@@ -56,15 +56,12 @@ def _put_file(data: bytes, path: Path, link_from: Optional[Path]) -> None:
 
 
 def _video_summary(plan: VideoPlan, events: dict) -> dict:
-    return {
-        "otb_name": plan.otb_name, "effects": list(plan.effects), "attr": events["attr"],
-        "target": plan.target_key, "target_photo": plan.target.cutout.photo, "background": plan.background,
-        "occluder": plan.occluder.cutout.photo if plan.occluder is not None else None,
-        "distractors": len(plan.distractors),
-        "max_occluded": round(float(events["occluded"].max()), 4),
-        "min_visible": round(float(events["visible"].min()), 4),
-        "tag_counts": {k: int(v.sum()) for k, v in events["tags"].items()},
-    }
+    return {"otb_name": plan.otb_name, "effects": list(plan.effects), "attr": events["attr"],
+            "target": plan.target_key, "target_photo": plan.target.cutout.photo, "background": plan.background,
+            "occluder": plan.occluder.cutout.photo if plan.occluder is not None else None,
+            "distractors": len(plan.distractors), "max_occluded": round(float(events["occluded"].max()), 4),
+            "min_visible": round(float(events["visible"].min()), 4),
+            "tag_counts": {k: int(v.sum()) for k, v in events["tags"].items()}}
 
 
 def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str, dict]:
@@ -77,18 +74,14 @@ def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str,
         digits = max(4, len(str(T)))
         vot_names = [f"{plan.name}/color/{i + 1:08d}.jpg" for i in range(T)]
         otb_names = [f"{plan.otb_name}/img/{i + 1:0{digits}d}.jpg" for i in range(T)]
-        if "vot" in dirs:
-            (dirs["vot"] / plan.name / "color").mkdir(parents=True)
-        if "otb" in dirs:
-            (dirs["otb"] / plan.otb_name / "img").mkdir(parents=True)
+        layouts = [(dirs[key], names) for key, names in (("vot", vot_names), ("otb", otb_names)) if key in dirs]
+        for root, names in layouts:
+            (root / names[0]).parent.mkdir(parents=True)
         for i, img in enumerate(render_frames(plan)):
-            data = encode_jpeg(img)
-            first = None
-            for layout, names in (("vot", vot_names), ("otb", otb_names)):
-                if layout in dirs:
-                    path = dirs[layout] / names[i]
-                    _put_file(data, path, first)
-                    first = first or path
+            data, first = encode_jpeg(img), None  # the first layout's file, hard-linked into the other one
+            for root, names in layouts:
+                _put_file(data, root / names[i], first)
+                first = first or root / names[i]
         tags = {k: [int(x) for x in v] for k, v in events["tags"].items()}
         if "vot" in dirs:
             vdir = dirs["vot"] / plan.name
