@@ -23,10 +23,7 @@ VOT_TAGS = ("all", "camera_motion", "illum_change", "motion_change", "size_chang
 
 class EAOBenchmark:
     """`eval(trackers) -> {tracker: {tag: eao}}`; `eval_curves` adds the expected-overlap curve per tag.
-
-    interval: (low, high) sequence lengths (1-based, inclusive) averaged into the EAO; defaults to the
-    dataset's `eao_interval` (VOT2016: 108-371, VOT2017/2018: 100-356, VOT2019: 46-291).
-    """
+    interval: (low, high) sequence lengths (1-based, inclusive) averaged into the EAO; default: the dataset's."""
 
     def __init__(self, dataset, skipping: int = 5, tags: Iterable[str] = ("all",),
                  interval: Optional[Tuple[int, int]] = None, videos: Optional[Iterable[str]] = None):
@@ -145,12 +142,8 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
 
 
 def expected_overlap_curves(fragments: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`calculate_expected_overlap` (docs/toolkit.md §2) for several weight vectors at once: T x L float32.
-
-    eo[t, 0] = 1; eo[t, i] = sum_r w[t, r] * mean(F[r, 1:i+1]) / sum_r w[t, r] over rows r with F[r, i]
-    not NaN (0 when there is no such row). A NaN mean (NaN inside a counted row) makes eo[i] NaN, as in pysot.
-    Uses running sums instead of pysot's O(F L^2) loop.
-    """
+    """`calculate_expected_overlap` (docs/toolkit.md §2) for several weight vectors at once: T x L float32, by
+    running sums instead of pysot's O(F L^2) loop. A NaN inside a counted row makes eo[i] NaN, as in pysot."""
     weights = np.atleast_2d(weights)
     n_tags = weights.shape[0]
     n_rows, length = fragments.shape

@@ -17,13 +17,8 @@ def _numbers(region: Sequence[float]) -> List[float]:
 
 
 def get_axis_aligned_bbox(region: Sequence[float]) -> Tuple[float, float, float, float]:
-    """(cx, cy, w, h) of a ground-truth region.
-
-    8 numbers: ``cx, cy`` = mean of the corners; ``s = sqrt(A1/A2)`` with A1 the product of the first two side
-    lengths and A2 the area of the bounding box; ``w = s*(x2-x1) + 1``, ``h = s*(y2-y1) + 1``.
-    A degenerate polygon (A2 = 0) gives s = 1 instead of pysot's NaN.
-    4 numbers: ``cx = x + w/2``, ``cy = y + h/2``, size unchanged.
-    """
+    """(cx, cy, w, h) of a ground-truth region (docs/toolkit.md §7.1); a polygon whose bounding box has no area
+    gets the scale 1 instead of pysot's NaN."""
     r = _numbers(region)
     if len(r) == 8:
         xs, ys = r[0::2], r[1::2]

@@ -119,8 +119,7 @@ class _Side:
         self.finite = np.ones(n, dtype=bool)
         self.left, self.right, self.top, self.bottom = np.full((4, n), np.nan, _F32)
 
-        rect = np.flatnonzero(self.kind == 1)
-        self.rect_idx = rect
+        self.rect_idx = rect = np.flatnonzero(self.kind == 1)
         self.rx = self.ry = np.empty((0, 2), _F32)
         if rect.size:
             r = flat[starts[rect, None] + np.arange(4)]
@@ -131,15 +130,14 @@ class _Side:
 
         self.polys = {}
         poly = np.flatnonzero(self.kind == 2)
-        if poly.size:
-            nverts = lens[poly] // 2
-            for nv in np.unique(nverts):
-                idx = poly[nverts == nv]
-                pts = flat[starts[idx, None] + np.arange(2 * int(nv))]
-                with np.errstate(over="ignore", invalid="ignore"):
-                    xs, ys = pts[:, 0::2].astype(_F32), pts[:, 1::2].astype(_F32)
-                self.polys[int(nv)] = (idx, xs, ys)
-                self._set_box(idx, xs, ys)
+        nverts = lens[poly] // 2
+        for nv in np.unique(nverts):
+            idx = poly[nverts == nv]
+            pts = flat[starts[idx, None] + np.arange(2 * int(nv))]
+            with np.errstate(over="ignore", invalid="ignore"):
+                xs, ys = pts[:, 0::2].astype(_F32), pts[:, 1::2].astype(_F32)
+            self.polys[int(nv)] = (idx, xs, ys)
+            self._set_box(idx, xs, ys)
 
     def _set_box(self, idx, xs, ys):
         self.left[idx], self.right[idx], self.top[idx], self.bottom[idx] = _rmin(xs), _rmax(xs), _rmin(ys), _rmax(ys)

@@ -29,13 +29,7 @@ def calculate_failures(trajectory: Sequence[Sequence[float]]) -> Tuple[int, List
 
 def calculate_accuracy(pred_trajectory, gt_trajectory, burnin: int = 0, ignore_unknown: bool = True,
                        bound=None) -> Tuple[float, List[float]]:
-    """(accuracy, per-frame overlaps) of a VOT reset-protocol trajectory.
-
-    With ``burnin > 0`` every init frame ``[1]`` and the ``burnin - 1`` frames after it become ``[0]`` (so
-    their overlap is NaN).  Overlaps are computed on the first ``min(len(pred), len(gt))`` frames with
-    ``vot_overlap_traj(pred, gt, bound)``; special codes give NaN.  Accuracy is the NaN-mean (0 when there
-    are no frames).
-    """
+    """(accuracy, per-frame overlaps) of a VOT reset-protocol trajectory (docs/toolkit.md §2; 0 without frames)."""
     pred = list(pred_trajectory)
     burnt = list(pred)
     for i, region in enumerate(pred if burnin > 0 else ()):
@@ -84,11 +78,8 @@ def success_overlap(gt_bb, result_bb, n_frame) -> np.ndarray:
 
 
 def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
-    """Precision curve: fraction of ``n_frame`` with centre distance <= threshold.
-
-    Frames whose GT centre is not > 0 in both coordinates keep distance -1 and so count as successes
-    (pysot's asymmetry with ``success_overlap``); a NaN distance is a failure.
-    """
+    """Precision curve: fraction of ``n_frame`` with centre distance <= threshold (docs/toolkit.md §2: a GT centre
+    not > 0 in both coordinates keeps distance -1, a success, pysot's asymmetry with ``success_overlap``)."""
     gt_center = np.asarray(gt_center, dtype=np.float64)
     result_center = np.asarray(result_center, dtype=np.float64)
     dist = np.ones(len(gt_center)) * (-1)
@@ -98,12 +89,9 @@ def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
 
 
 def calculate_expected_overlap(fragments, fweights) -> np.ndarray:
-    """Expected-overlap curve (float32, length L) of an F x L NaN-padded fragment matrix.
+    """Expected-overlap curve (float32, length L) of an F x L NaN-padded fragment matrix (docs/toolkit.md §2).
 
-    ``eo[0] = 1``; for i >= 1, over the rows r with ``fragments[r, i]`` not NaN,
-    ``eo[i] = sum_r(mean(fragments[r, 1:i+1]) * w[r]) / sum_r(w[r])`` - column 0 is excluded and the mean
-    divides by i; ``eo[i] = 0`` when no row reaches column i.  Evaluated column by column with the same numpy
-    reductions as pysot, so the float32 values match bit for bit (O(F * L^2)).
+    Evaluated column by column with the same numpy reductions as pysot, so the float32 values match bit for bit.
     """
     fragments = np.asarray(fragments, dtype=np.float64)
     fweights = np.asarray(fweights, dtype=np.float64)
