@@ -236,12 +236,8 @@ def eao_interval_from_lengths(lengths: Sequence[int], mass: float = 0.5) -> Tupl
     while acc < mass - 1e-12 and (lo > 0 or hi < len(grid) - 1):
         left = dens[lo - 1] if lo > 0 else -1.0
         right = dens[hi + 1] if hi < len(grid) - 1 else -1.0
-        if left >= right:
-            lo -= 1
-            acc += float(dens[lo])
-        else:
-            hi += 1
-            acc += float(dens[hi])
+        lo, hi = (lo - 1, hi) if left >= right else (lo, hi + 1)
+        acc += float(dens[lo] if left >= right else dens[hi])
     info = {"rule": "VOT: KDE of the sequence lengths, the range around the mode holding half of the mass",
             "lengths": [int(v) for v in x], "bandwidth": round(h, 3), "mode": int(grid[mode]), "mass": round(acc, 4)}
     return int(grid[lo]), int(grid[hi]), info
@@ -362,10 +358,9 @@ def plan_tasks(rows: Sequence[str], work: Path, d: StudyData, a, k: Dict[str, in
 
     # order = execution order with one job: cheap baselines, everything of the first seed (the ablations and the
     # extra data included), then the other seeds
-    if "kcf" in rows:
-        track("kcf", None, "kcf", tracker="opencv_kcf", opts=["TRACK.OPENCV.KCF_DETECT_THRESH", "0.0"] + threads)
-    if "csrt" in rows:
-        track("csrt", None, "csrt", tracker="opencv_csrt", opts=threads)
+    for row, opts in (("kcf", ["TRACK.OPENCV.KCF_DETECT_THRESH", "0.0"]), ("csrt", [])):
+        if row in rows:
+            track(row, None, row, tracker=f"opencv_{row}", opts=opts + threads)
     for i in range(a.seeds):
         if "siamfc_supervised" in rows:
             model_row("siamfc_supervised", i, train(f"sup_s{i}", SUPERVISED_CFG, i, "supervised"))

@@ -171,15 +171,14 @@ def generate_into(out: Path, names: Dict[str, str], params: Dict[str, dict], ove
             tmps[key] = out / f".{names[key]}.tmp-{uuid.uuid4().hex}"
             tmps[key].mkdir()             # not mkdtemp: its 0o700 mode would survive the rename
         extras = write_fn(tmps)
-        for key in todo:
-            marker = {"generator": GENERATOR, "params": params[key], **extras.get(key, {})}
-            atomic_write_json(tmps[key] / MARKER_NAME, marker)      # last: marks the folder complete
+        for key in todo:  # the marker last: it marks the folder complete
+            atomic_write_json(tmps[key] / MARKER_NAME,
+                              {"generator": GENERATOR, "params": params[key], **extras.get(key, {})})
         for key in todo:
             _swap_in(tmps[key], finals[key])
     finally:
-        for tmp in tmps.values():
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in tmps.values():  # left only by a failure
+            shutil.rmtree(tmp, ignore_errors=True)
     return finals
 
 
