@@ -86,10 +86,8 @@ def tag_runs(rng, n: int, p_on: float) -> list:
 
 def tracker_lines(rng, boxes: np.ndarray, quality: float) -> list:
     """Reset-protocol result lines: 1 at (re-)init, 2 at a failure, 0 for the 4 skipped frames."""
-    n = len(boxes)
-    jitter = (1 - quality) * 0.35
+    n, jitter, hazard = len(boxes), (1 - quality) * 0.35, (1 - quality) * 0.012
     lines, i = [], 0
-    hazard = (1 - quality) * 0.012
     while i < n:
         lines.append("1")
         i += 1

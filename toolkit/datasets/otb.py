@@ -164,14 +164,6 @@ def convert_dasiamrpn_json(data: Dict[str, dict]) -> Dict[str, dict]:
     return out
 
 
-def _read_json(path: str, root: str, only, load_img: bool, protocol: str, need_frames: bool):
-    data = read_description_json(path)
-    if any("image_files" in e and "img_names" not in e for e in data.values()):
-        data = convert_dasiamrpn_json(data)
-    return videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data,
-                            need_frames=need_frames)
-
-
 def read_otb_root(name: str, root: str, video_names, *, load_img=False, protocol="ope"):
     """(videos, missing) for the listed pysot video names in a raw OTB root (folder names matched
     case-insensitively)."""
@@ -202,7 +194,11 @@ def build_otb(name: str, dataset_root, load_img: bool = False, videos=None, eao_
     for json_name, only in candidates:
         path = os.path.join(root, json_name + ".json")
         if os.path.isfile(path):
-            found, missing = _read_json(path, root, only, load_img, protocol, need_frames)
+            data = read_description_json(path)
+            if any("image_files" in e and "img_names" not in e for e in data.values()):
+                data = convert_dasiamrpn_json(data)
+            found, missing = videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data,
+                                              need_frames=need_frames)
             if only is not None:  # another benchmark's JSON: this benchmark's list defines what is missing
                 missing = sorted(set(missing) | (set(expected) - set(found)))
             break

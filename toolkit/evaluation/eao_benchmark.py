@@ -54,7 +54,7 @@ class EAOBenchmark:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")
             gt = video.gt_traj
             bound = (video.width - 1, video.height - 1)
-            tag_sums = {tag: _prefix_sums(_tag_values(video, tag, len(gt))) for tag in self.tags}
+            tag_sums = {tag: np.concatenate([[0.0], np.cumsum(_tag_values(video, tag, len(gt)))]) for tag in self.tags}
             seq_weight = 1.0 / (len(trajs) + 1e-10)
             for traj in trajs:
                 overlaps = np.asarray(calculate_accuracy(traj, gt, bound=bound)[1], dtype=np.float64)
@@ -96,10 +96,6 @@ def _tag_values(video, tag: str, n: int) -> np.ndarray:
     if len(values) < n:  # shorter tag lists are zero-padded to the GT length, as in pysot's JSON
         values = np.concatenate([values, np.zeros(n - len(values))])
     return values
-
-
-def _prefix_sums(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0.0], np.cumsum(values)])
 
 
 def _tag_sum(prefix: np.ndarray, start: int, stop: int) -> float:
