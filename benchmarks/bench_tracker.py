@@ -154,11 +154,9 @@ class NanoTrack:
     """cv2.TrackerNano behind the init/track interface (OpenCV wants whole-pixel rectangles)."""
 
     def __init__(self, folder: Path):
-        p = cv2.TrackerNano_Params()
-        p.backbone = str(folder / "nanotrack_backbone_sim.onnx")
-        p.neckhead = str(folder / "nanotrack_head_sim.onnx")
-        self.params = p
-        self.tracker = None
+        self.params, self.tracker = cv2.TrackerNano_Params(), None
+        self.params.backbone = str(folder / "nanotrack_backbone_sim.onnx")
+        self.params.neckhead = str(folder / "nanotrack_head_sim.onnx")
 
     def init(self, img, box):
         x, y, w, h = box
@@ -199,14 +197,11 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     fp32 = export_fast(fast, cache, None, int8=False)
     entries["fast_onnx"] = lambda: load_tracker(None, fp32, opts=threads)
     calib = Path(args.calib) if args.calib else shared_root() / "data" / "unlabeled"
-    int8 = None
-    if not args.fast_snapshot:  # the shipped int8 export
-        int8 = zoo_snapshot("s2siamfc_fast")
-    elif calib.is_dir():
-        int8 = export_fast(fast, cache, calib, int8=True)
-    else:
+    int8 = (zoo_snapshot("s2siamfc_fast") if not args.fast_snapshot  # the shipped int8 export
+            else export_fast(fast, cache, calib, int8=True) if calib.is_dir() else None)
+    if int8 is None:
         print(f"(fast_int8 skipped: no calibration images at {calib} to quantize --fast_snapshot; pass --calib DIR)")
-    if int8 is not None:
+    else:
         entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
     for base, path in (("fast", fast), ("fast_int8", int8)) if args.variants else ():
         for name, opts in VARIANTS.items() if path else ():
@@ -243,8 +238,7 @@ def run(videos, entries, warmup: int = 3):
     while after each call, and the next runtime's threads then compete with them (NanoTrack measured 93 fps that
     way against ~330 fps alone)."""
     names = list(entries)
-    times = {n: [] for n in names}
-    curves = {n: [] for n in names}
+    times, curves = {n: [] for n in names}, {n: [] for n in names}
     agreement = {f"{a}_vs_{b}": {} for a, b in AGREEMENT if a in names and b in names}
     gflops: Dict[str, float] = {}
     for v, (vname, frames, gts) in enumerate(videos):

@@ -91,8 +91,7 @@ def time_steps(device: str, batch: int, reps: int, warmup: int) -> dict:
 
     times = {"plain": [], "full": []}
     for i in range(warmup + reps):
-        order = ("plain", "full") if i % 2 == 0 else ("full", "plain")
-        for name in order:
+        for name in ("plain", "full") if i % 2 == 0 else ("full", "plain"):
             ms = step(name)
             if i >= warmup:
                 times[name].append(ms)

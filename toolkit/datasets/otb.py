@@ -155,12 +155,9 @@ def convert_dasiamrpn_json(data: Dict[str, dict]) -> Dict[str, dict]:
         folder = entry.get("name", key)
         files = entry.get("image_files", [])
         out[_dasiamrpn_name(key, folder)] = {
-            "video_dir": folder,
-            "img_names": [f"{folder}/img/{f}" if isinstance(f, str) else f for f in files],
-            "init_rect": entry.get("init_rect"),
-            "gt_rect": entry.get("gt_rect"),
-            **({"attr": entry["attr"]} if "attr" in entry else {}),
-        }
+            "video_dir": folder, "img_names": [f"{folder}/img/{f}" if isinstance(f, str) else f for f in files],
+            "init_rect": entry.get("init_rect"), "gt_rect": entry.get("gt_rect"),
+            **({"attr": entry["attr"]} if "attr" in entry else {})}
     return out
 
 

@@ -76,14 +76,11 @@ def read_vot_sequence(seq_dir: str, name: str, *, protocol: str = "reset", load_
 def read_vot_root(name: str, root: str, *, expected=(), protocol="reset", load_img=False, gt_fields=(4, 8)):
     """(videos, missing) of a raw VOT-style root (`expected`: the sequences a root without list.txt should have);
     warns once about padded tag files and surplus frames."""
-    short_tags: List[str] = []
-    extra: List[str] = []
     list_path = os.path.join(root, "list.txt")
-    if os.path.isfile(list_path):
-        names = read_name_list(list_path)
-    else:
-        names = sorted(e for e in os.listdir(root) if os.path.isfile(os.path.join(root, e, "groundtruth.txt")))
-    found, missing = {}, []
+    listed = os.path.isfile(list_path)
+    names = read_name_list(list_path) if listed else sorted(
+        e for e in os.listdir(root) if os.path.isfile(os.path.join(root, e, "groundtruth.txt")))
+    found, missing, short_tags, extra = {}, [], [], []
     for seq in names:
         seq_dir = os.path.join(root, seq)
         if not os.path.isfile(os.path.join(seq_dir, "groundtruth.txt")):
@@ -91,7 +88,7 @@ def read_vot_root(name: str, root: str, *, expected=(), protocol="reset", load_i
             continue
         found[seq] = read_vot_sequence(seq_dir, seq, protocol=protocol, load_img=load_img,
                                        short_tags=short_tags, extra=extra, gt_fields=gt_fields)
-    if not os.path.isfile(list_path):
+    if not listed:
         missing += [v for v in expected if v not in found]
     warn_short_tags(name, short_tags)
     warn_extra_frames(name, extra)

@@ -33,8 +33,7 @@ class AccuracyRobustnessBenchmark:
         return {name: self.eval_tracker(name) for name in tracker_list(self.dataset, eval_trackers)}
 
     def eval_tracker(self, tracker: str) -> dict:
-        overlaps: Dict[str, List[float]] = {}
-        failures: Dict[str, List[int]] = {}
+        overlaps, failures = {}, {}  # per video: per-frame overlaps, failures per repetition
         for video in iter_videos(self.dataset, self.videos):
             trajs = trajectories(self.dataset, video, tracker)
             if len(trajs) == 0:

@@ -32,11 +32,8 @@ def iter_videos(dataset, chosen: Optional[frozenset]) -> Iterator:
 
 
 def trajectories(dataset, video, tracker: str) -> Sequence:
-    """The tracker's results for `video`.
-
-    Results already loaded into `video.pred_trajs` are used as they are; otherwise they are read from
-    `dataset.tracker_path` without being stored (pysot's behaviour; a missing file raises MissingResultsError).
-    """
+    """The tracker's results for `video`: those loaded into `video.pred_trajs`, else read from `dataset.tracker_path`
+    without being stored (pysot's behaviour; a missing file raises MissingResultsError)."""
     if tracker in video.pred_trajs:
         return video.pred_trajs[tracker]
     path = getattr(dataset, "tracker_path", None)

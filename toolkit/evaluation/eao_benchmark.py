@@ -61,10 +61,9 @@ class EAOBenchmark:
                 fails = calculate_failures(traj)[1]
                 records.append((len(gt), fails, overlaps, tag_sums, seq_weight))
         if not records:
-            nan = float("nan")
-            return {"eao": {t: nan for t in self.tags}, "curves": {t: np.zeros(0, np.float32) for t in self.tags}}
-        fragments, weights = build_fragments(records, self.tags, self.skipping)
-        curves = expected_overlap_curves(fragments, weights)
+            return {"eao": {t: float("nan") for t in self.tags},
+                    "curves": {t: np.zeros(0, np.float32) for t in self.tags}}
+        curves = expected_overlap_curves(*build_fragments(records, self.tags, self.skipping))
         eao = {tag: self.window_mean(curves[i], tracker, tag) for i, tag in enumerate(self.tags)}
         return {"eao": eao, "curves": {tag: curves[i] for i, tag in enumerate(self.tags)}}
 
@@ -113,8 +112,7 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
     only their weights (share of tagged frames in the fragment) differ.
     """
     max_len = max(len(r[2]) for r in records)
-    rows: List[np.ndarray] = []
-    weights: List[List[float]] = []
+    rows, weights = [], []  # fragment rows; per row its weight for each tag
     for traj_len, fails, overlaps, tag_sums, seq_weight in records:
         n = len(overlaps)
         if len(fails) > 0:

@@ -158,8 +158,7 @@ def _overlaps(s1: _Side, s2: _Side, bounds) -> np.ndarray:
             v for s in (s1, s2) for v in (np.maximum(np.floor(s.left), bleft), np.minimum(np.ceil(s.right), bright),
                                           np.maximum(np.floor(s.top), btop), np.minimum(np.ceil(s.bottom), bbottom)))
         x0, y0 = np.minimum(l1, l2), np.minimum(t1, t2)
-        width = _c_int(np.maximum(r1, r2) - x0) + 1
-        height = _c_int(np.maximum(b1, b2) - y0) + 1
+        width, height = _c_int(np.maximum(r1, r2) - x0) + 1, _c_int(np.maximum(b1, b2) - y0) + 1
         a1f, a2f = (r1 - l1) * (b1 - t1), (r2 - l2) * (b2 - t2)  # float32 products
         a1, a2 = a1f.astype(_F64), a2f.astype(_F64)
         early_a = (a1 / a2 < 1e-10) | (a2 / a1 < 1e-10) | (width < 1) | (height < 1)
@@ -301,9 +300,7 @@ class _Mode:
 def _row_ranges(ymin, ymax, H):
     """First row and row count of the raster rows [max(ymin,0), min(ymax,H-1)] (count 0 when empty)."""
     lo = np.maximum(ymin, 0.0)
-    hi = np.minimum(ymax, H - 1.0)
-    cnt = np.maximum(hi - lo + 1.0, 0.0).astype(np.int64)
-    return lo, cnt
+    return lo, np.maximum(np.minimum(ymax, H - 1.0) - lo + 1.0, 0.0).astype(np.int64)
 
 
 def _chunks(cnt):
@@ -342,8 +339,7 @@ def _poly_vs_rect(X, Y, W, H, c0, c1, q0, q1):
         seg = np.stack([before, inside, n - before - inside], axis=1).ravel()
         stop = np.stack([np.full(n.size, mode.neg), _to(np.minimum(c1[sl] + 1.0, W[sl]), mode),
                          np.full(n.size, mode.neg)], axis=1).astype(mode.dtype).ravel()
-        rstop = np.repeat(stop, seg)
-        rstart = np.repeat(_to(c0[sl], mode), n)
+        rstop, rstart = np.repeat(stop, seg), np.repeat(_to(c0[sl], mode), n)
         area_row = inter_row = 0
         for st, sp in spans:
             area_row = area_row + np.maximum(sp - st, 0)

@@ -77,9 +77,7 @@ def vot_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> 
     higher = [True, False, False]
     names = list(summary)
     if with_eao:
-        header += f"{'EAO':^7}|"
-        fmts.append("{:^7.3f}")
-        higher.append(True)
+        header, fmts, higher = header + f"{'EAO':^7}|", fmts + ["{:^7.3f}"], higher + [True]
         names = [t for t, _ in sort_desc(summary.items(), lambda it: _num(it[1]["eao"]["all"]))][:topk]
     values = [[_num(summary[t][k]) for k in ("accuracy", "robustness", "lost_number")]
               + ([_num(summary[t]["eao"]["all"])] if with_eao else []) for t in names]
