@@ -204,8 +204,9 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     else:
         entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
     for base, path in (("fast", fast), ("fast_int8", int8)) if args.variants else ():
-        for name, opts in VARIANTS.items() if path else ():
-            entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
+        for name, opts in VARIANTS.items():
+            if path:
+                entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
     nano = shared_root() / "peers" / "nanotrack"
     if not hasattr(cv2, "TrackerNano_create"):
         print("(nanotrack skipped: this OpenCV has no cv2.TrackerNano)")
