@@ -21,7 +21,6 @@ import contextlib
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from toolkit.cli.eval import main as eval_main  # noqa: E402
+from toolkit.datasets import DatasetFactory  # noqa: E402
 from toolkit.datasets.vot import VOT_VIDEOS  # noqa: E402
+from toolkit.utils.region import vot_overlap, vot_overlap_traj  # noqa: E402
 
 TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 SIZES = ((1280, 720), (640, 360), (480, 360), (320, 240), (640, 480), (1920, 1080), (854, 480))
@@ -84,10 +86,8 @@ def tag_runs(rng, n: int, p_on: float) -> list:
 
 def tracker_lines(rng, boxes: np.ndarray, quality: float) -> list:
     """Reset-protocol result lines: 1 at (re-)init, 2 at a failure, 0 for the 4 skipped frames."""
-    n = len(boxes)
-    jitter = (1 - quality) * 0.35
+    n, jitter, hazard = len(boxes), (1 - quality) * 0.35, (1 - quality) * 0.012
     lines, i = [], 0
-    hazard = (1 - quality) * 0.012
     while i < n:
         lines.append("1")
         i += 1
@@ -114,8 +114,7 @@ def generate(out: Path, n_videos: int, total_frames: int, n_trackers: int, seed:
     names = list(VOT_VIDEOS["VOT2018"])[:n_videos]
     lengths = video_lengths(rng, n_videos, total_frames)
     qualities = np.linspace(0.95, 0.5, n_trackers)
-    description = {}
-    jpegs = {}
+    description, jpegs = {}, {}
     for name, n in zip(names, lengths):
         size = SIZES[int(rng.integers(len(SIZES)))]
         polys, boxes = ground_truth(rng, int(n), size)
@@ -147,11 +146,10 @@ def eval_args(out: Path, num: int, interval) -> list:
 
 
 def time_in_process(out: Path, num: int, interval) -> tuple:
-    from toolkit.cli.eval import main
     buf = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(buf):
-        rc = main(eval_args(out, num, interval))
+        rc = eval_main(eval_args(out, num, interval))
     seconds = time.perf_counter() - t0
     if rc != 0:
         raise SystemExit(f"evaluation failed (exit {rc})")
@@ -170,13 +168,9 @@ def time_subprocess(out: Path, num: int, interval) -> float:
 
 def traj_speedup(out: Path) -> tuple:
     """Time vot_overlap_traj vs a per-frame vot_overlap loop over tracker sim00's trajectories (bound (W, H))."""
-    from toolkit.datasets import DatasetFactory
-    from toolkit.utils.region import vot_overlap, vot_overlap_traj
     ds = DatasetFactory.create_dataset(name="VOT2018", dataset_root=str(out / "testing_dataset" / "VOT2018"))
-    work = []
-    for video in ds:
-        traj = video.load_tracker(str(out / "results" / "VOT2018"), "sim00", False)[0]
-        work.append((traj, video.gt_traj, (video.width, video.height)))
+    work = [(video.load_tracker(str(out / "results" / "VOT2018"), "sim00", False)[0], video.gt_traj,
+             (video.width, video.height)) for video in ds]
     t0 = time.perf_counter()
     fast = [vot_overlap_traj(p, g, b) for p, g, b in work]
     t_traj = time.perf_counter() - t0

@@ -134,11 +134,9 @@ def onnx_gflops(path, input_shapes: Dict[str, List[int]]) -> float:
                 d.ClearField("dim_param")
                 d.dim_value = int(v)
     m = shape_inference.infer_shapes(m)
-    shapes = {}
-    for vi in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
-        shapes[vi.name] = [d.dim_value for d in vi.type.tensor_type.shape.dim]
-    for init in m.graph.initializer:
-        shapes[init.name] = list(init.dims)
+    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim]
+              for vi in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output)}
+    shapes.update({init.name: list(init.dims) for init in m.graph.initializer})
     total = 0
     for node in m.graph.node:
         if node.op_type == "Conv":
@@ -156,11 +154,9 @@ class NanoTrack:
     """cv2.TrackerNano behind the init/track interface (OpenCV wants whole-pixel rectangles)."""
 
     def __init__(self, folder: Path):
-        p = cv2.TrackerNano_Params()
-        p.backbone = str(folder / "nanotrack_backbone_sim.onnx")
-        p.neckhead = str(folder / "nanotrack_head_sim.onnx")
-        self.params = p
-        self.tracker = None
+        self.params, self.tracker = cv2.TrackerNano_Params(), None
+        self.params.backbone = str(folder / "nanotrack_backbone_sim.onnx")
+        self.params.neckhead = str(folder / "nanotrack_head_sim.onnx")
 
     def init(self, img, box):
         x, y, w, h = box
@@ -201,21 +197,15 @@ def build_entries(args) -> Dict[str, Callable[[], object]]:
     fp32 = export_fast(fast, cache, None, int8=False)
     entries["fast_onnx"] = lambda: load_tracker(None, fp32, opts=threads)
     calib = Path(args.calib) if args.calib else shared_root() / "data" / "unlabeled"
-    int8 = None
-    if not args.fast_snapshot:  # the shipped int8 export
-        int8 = zoo_snapshot("s2siamfc_fast")
-    elif calib.is_dir():
-        int8 = export_fast(fast, cache, calib, int8=True)
-    else:
+    int8 = (zoo_snapshot("s2siamfc_fast") if not args.fast_snapshot  # the shipped int8 export
+            else export_fast(fast, cache, calib, int8=True) if calib.is_dir() else None)
+    if int8 is None:
         print(f"(fast_int8 skipped: no calibration images at {calib} to quantize --fast_snapshot; pass --calib DIR)")
-    if int8 is not None:
+    else:
         entries["fast_int8"] = lambda: load_tracker(None, int8, opts=threads)
-    if args.variants:
-        files = {"fast": fast, "fast_int8": int8}
-        for base, path in files.items():
-            if not path:
-                continue
-            for name, opts in VARIANTS.items():
+    for base, path in (("fast", fast), ("fast_int8", int8)) if args.variants else ():
+        for name, opts in VARIANTS.items():
+            if path:
                 entries[f"{base}_{name}"] = (lambda p, o: lambda: load_tracker(None, p, opts=threads + o))(path, opts)
     nano = shared_root() / "peers" / "nanotrack"
     if not hasattr(cv2, "TrackerNano_create"):
@@ -249,8 +239,7 @@ def run(videos, entries, warmup: int = 3):
     while after each call, and the next runtime's threads then compete with them (NanoTrack measured 93 fps that
     way against ~330 fps alone)."""
     names = list(entries)
-    times = {n: [] for n in names}
-    curves = {n: [] for n in names}
+    times, curves = {n: [] for n in names}, {n: [] for n in names}
     agreement = {f"{a}_vs_{b}": {} for a, b in AGREEMENT if a in names and b in names}
     gflops: Dict[str, float] = {}
     for v, (vname, frames, gts) in enumerate(videos):
@@ -275,12 +264,10 @@ def run(videos, entries, warmup: int = 3):
             if a in names and b in names:
                 agreement[f"{a}_vs_{b}"][vname] = round(float(np.mean(overlap_ratio(
                     boxes_to_xywh(boxes[a][1:], a), boxes_to_xywh(boxes[b][1:], b)))), 4)
-        line = []
         for n in names:
-            c = success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt))
-            curves[n].append(c)
-            line.append(f"{n} {c.mean():.3f}")
-        print(f"  {vname:<14} {len(frames):4d} frames  AUC " + "  ".join(line), flush=True)
+            curves[n].append(success_overlap(gt, boxes_to_xywh(boxes[n], n), len(gt)))
+        auc = "  ".join(f"{n} {curves[n][-1].mean():.3f}" for n in names)
+        print(f"  {vname:<14} {len(frames):4d} frames  AUC {auc}", flush=True)
     return times, curves, gflops, agreement
 
 
@@ -319,17 +306,12 @@ def main(argv=None):
     for n in entries:
         fps = len(times[n]) / max(sum(times[n]), 1e-12)
         auc = float(np.mean([c.mean() for c in curves[n]]))
-        summary[f"fps_{n}"] = round(fps, 2)
-        summary[f"auc_{n}"] = round(auc, 4)
-        summary[f"gflops_{n}"] = round(gflops[n], 3)
+        summary.update({f"fps_{n}": round(fps, 2), f"auc_{n}": round(auc, 4), f"gflops_{n}": round(gflops[n], 3)})
         ms = 1000 * float(np.median(times[n])) if times[n] else float("nan")
         print(f"{n:<24} {fps:7.1f} fps (median {ms:.2f} ms/frame)  AUC {auc:.3f}  "
               f"GFLOPs/frame {summary[f'gflops_{n}']}")
-    if "nanotrack" in entries:
-        for n in entries:
-            if n != "nanotrack":
-                summary[f"ratio_fps_{n}_vs_nanotrack"] = round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"],
-                                                                                          1e-12), 3)
+    summary.update({f"ratio_fps_{n}_vs_nanotrack": round(summary[f"fps_{n}"] / max(summary["fps_nanotrack"], 1e-12), 3)
+                    for n in entries if n != "nanotrack" and "nanotrack" in entries})
     for key, per_video in agreement.items():
         print(f"box agreement {key} (mean IoU per sequence): {per_video}")
         summary[f"iou_{key}"] = per_video

@@ -28,11 +28,14 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import torch
+from torch.utils.data import DataLoader
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pysot_ss.core.config import get_cfg  # noqa: E402
+from pysot_ss.datasets import build_train_dataset  # noqa: E402
+from pysot_ss.datasets.generate import generate_missing_data  # noqa: E402
 from pysot_ss.losses import Objective  # noqa: E402
 from pysot_ss.models import build_model  # noqa: E402
 
@@ -46,8 +49,7 @@ def s2_cfg():
 def make_batch(cfg, batch: int, device) -> dict:
     g = torch.Generator().manual_seed(0)
     e, s = cfg.TRAIN.EXEMPLAR_SIZE, cfg.TRAIN.SEARCH_SIZE
-    neg = torch.zeros(batch, dtype=torch.bool)
-    neg[-1] = True
+    neg = torch.arange(batch) == batch - 1  # every pair positive but the last
     b = dict(template=torch.rand(batch, 3, e, e, generator=g) * 255,
              search=torch.rand(batch, 3, s, s, generator=g) * 255,
              offset=torch.zeros(batch, 2), negative=neg, mean_color=torch.rand(batch, 3, generator=g) * 255)
@@ -89,8 +91,7 @@ def time_steps(device: str, batch: int, reps: int, warmup: int) -> dict:
 
     times = {"plain": [], "full": []}
     for i in range(warmup + reps):
-        order = ("plain", "full") if i % 2 == 0 else ("full", "plain")
-        for name in order:
+        for name in ("plain", "full") if i % 2 == 0 else ("full", "plain"):
             ms = step(name)
             if i >= warmup:
                 times[name].append(ms)
@@ -99,11 +100,6 @@ def time_steps(device: str, batch: int, reps: int, warmup: int) -> dict:
 
 
 def loader_throughput(batches: int, workers: int = 2, batch: int = 8, data_root: str = "") -> float:
-    from torch.utils.data import DataLoader
-
-    from pysot_ss.datasets import build_train_dataset
-    from pysot_ss.datasets.generate import generate_missing_data
-
     cfg = get_cfg()
     if data_root:
         cfg.DATASET.SYNTHETIC.ROOT = data_root
@@ -113,9 +109,7 @@ def loader_throughput(batches: int, workers: int = 2, batch: int = 8, data_root:
     it = iter(loader)
     next(it)  # worker start-up and first decode excluded
     t = time.perf_counter()
-    n = 0
-    for b in it:
-        n += b["template"].shape[0]
+    n = sum(b["template"].shape[0] for b in it)
     return n / (time.perf_counter() - t)
 
 

@@ -6,16 +6,10 @@
     python benchmarks/quality.py --device cuda --epochs 50 --pairs_per_epoch 3862 --workers 8 --jobs 4
     python benchmarks/quality.py --rows main,baseline --seeds 3       # a subset of the rows (ROWS below)
 
-Top to bottom: (1) the data: the fixed split of ../shared/data (MANIFEST.md), or the synthetic benchmark when that
-is absent (--synthetic); (2) the commands: one list of tools/train.py, cluster.py, test.py and eval.py invocations,
-in the order they run; (3) running them from the repository root, one at a time (--jobs N: N at a time); (4) the
-report: results.md (docs/, --smoke: --out; see benchmarks/quality_report.py), raw numbers in <work>/results.json.
-
-Resuming, several machines: everything lives in <out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/ (train/,
-results/, eval/, logs/). A command whose outputs exist is not run again (an interrupted training resumes with
---resume auto); one whose outputs are absent runs only when a later command still needs them, so tracking results
-brought back from another machine are scored without their checkpoints. tasks.json and invocations.json record which
-machine ran what; every tools/eval.py runs again each time, so the report covers every result found.
+Top to bottom (docs/study.md: several machines, resuming): (1) the data: the fixed split of ../shared/data
+(MANIFEST.md), or the synthetic benchmark (--synthetic, or when that is absent); (2) the tools/*.py commands, in the
+order they run; (3) running them; (4) the report (benchmarks/quality_report.py), raw numbers in <work>/results.json.
+Everything lives in <out>/<data>_k<step>_e<epochs>_p<pairs>_b<batch>[...]/ (train/, results/, eval/, logs/).
 The last stdout line is a JSON summary; exit status 1 when a command failed (the report is still written).
 """
 from __future__ import annotations
@@ -242,12 +236,8 @@ def eao_interval_from_lengths(lengths: Sequence[int], mass: float = 0.5) -> Tupl
     while acc < mass - 1e-12 and (lo > 0 or hi < len(grid) - 1):
         left = dens[lo - 1] if lo > 0 else -1.0
         right = dens[hi + 1] if hi < len(grid) - 1 else -1.0
-        if left >= right:
-            lo -= 1
-            acc += float(dens[lo])
-        else:
-            hi += 1
-            acc += float(dens[hi])
+        lo, hi = (lo - 1, hi) if left >= right else (lo, hi + 1)
+        acc += float(dens[lo] if left >= right else dens[hi])
     info = {"rule": "VOT: KDE of the sequence lengths, the range around the mode holding half of the mass",
             "lengths": [int(v) for v in x], "bandwidth": round(h, 3), "mode": int(grid[mode]), "mass": round(acc, 4)}
     return int(grid[lo]), int(grid[hi]), info
@@ -368,10 +358,9 @@ def plan_tasks(rows: Sequence[str], work: Path, d: StudyData, a, k: Dict[str, in
 
     # order = execution order with one job: cheap baselines, everything of the first seed (the ablations and the
     # extra data included), then the other seeds
-    if "kcf" in rows:
-        track("kcf", None, "kcf", tracker="opencv_kcf", opts=["TRACK.OPENCV.KCF_DETECT_THRESH", "0.0"] + threads)
-    if "csrt" in rows:
-        track("csrt", None, "csrt", tracker="opencv_csrt", opts=threads)
+    for row, opts in (("kcf", ["TRACK.OPENCV.KCF_DETECT_THRESH", "0.0"]), ("csrt", [])):
+        if row in rows:
+            track(row, None, row, tracker=f"opencv_{row}", opts=opts + threads)
     for i in range(a.seeds):
         if "siamfc_supervised" in rows:
             model_row("siamfc_supervised", i, train(f"sup_s{i}", SUPERVISED_CFG, i, "supervised"))

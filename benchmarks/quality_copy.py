@@ -83,11 +83,8 @@ def copy_unlabeled(src: Path, dst: Path, side: int, quality: int) -> dict:
 
 def make_copy(src: Path, dst: Path, frame_step: int, side: int, quality: int, budget_mb: float) -> dict:
     seq_src, seq_dst = src / "sequences", dst / "sequences"
-    sizes = {}
-    for v in EVAL_SEQUENCES:
-        sizes[v] = copy_eval_sequence(seq_src / v, seq_dst / v)
-    for v in TRAIN_SEQUENCES:
-        sizes[v] = copy_train_sequence(seq_src / v, seq_dst / v, frame_step)
+    sizes = {v: copy_eval_sequence(seq_src / v, seq_dst / v) for v in EVAL_SEQUENCES}
+    sizes.update({v: copy_train_sequence(seq_src / v, seq_dst / v, frame_step) for v in TRAIN_SEQUENCES})
     unl = copy_unlabeled(src / "unlabeled", dst / "unlabeled", side, quality)
     total = sum(sizes.values()) + unl["bytes"]
     info = {"source": display_path(src), "train_frame_step": frame_step,

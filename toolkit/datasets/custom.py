@@ -14,10 +14,9 @@ from __future__ import annotations
 import os
 from typing import Dict, Optional
 
-from toolkit.datasets.base import (Dataset, Video, dataset_folder, finish_dataset, json_or_raw, short_list, warn,
-                                   warn_extra_frames, warn_short_tags)
+from toolkit.datasets.base import Dataset, Video, short_list, warn, warn_extra_frames, warn_short_tags
 from toolkit.datasets.otb import has_otb_groundtruth, read_otb_folder
-from toolkit.datasets.vot import VOTDataset, read_vot_sequence
+from toolkit.datasets.vot import VOTDataset, build_dataset, read_vot_sequence
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.result_io import read_name_list
 
@@ -65,10 +64,5 @@ def build_custom(name: str, dataset_root, load_img: bool = False, videos=None, e
                  protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     if dataset_root is None:
         raise ToolkitError(f"{name!r} is not a known benchmark; pass dataset_root to use it as a custom dataset")
-    root = dataset_folder(name, dataset_root)
-    found, missing = json_or_raw(name, root, (name,),
-                                 lambda: read_custom_root(name, root, load_img=load_img, protocol=protocol),
-                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
-    cls = VOTDataset if protocol == "reset" else Dataset
-    return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
-                          eao_interval=eao_interval, cls=cls)
+    return build_dataset(read_custom_root, name, dataset_root, load_img, videos, eao_interval, protocol, name,
+                         need_frames, cls=VOTDataset if protocol == "reset" else Dataset)  # only <name>.json

@@ -1,10 +1,6 @@
-"""Dataset selection through the ``DATASETS`` registry.
-
-Each benchmark is a :class:`DatasetEntry` registered under its canonical name and its aliases; an entry also
-matches its names case- and separator-insensitively (``otb2015``, ``got10k``, ``VOT-2018``). A folder of your own
-sequences is named ``custom:<Name>`` (:mod:`toolkit.datasets.custom`; the dataset is called ``<Name>``); any other
-name is an error listing the known ones (a typo of ``VOT2018`` must not become a custom dataset). Adding a
-benchmark means registering one entry, not editing an if-chain::
+"""Dataset selection through the ``DATASETS`` registry: canonical names, aliases, case- and separator-insensitive
+matches and ``custom:<Name>`` (docs/toolkit.md §6.1). Adding a benchmark means registering one entry, not editing an
+if-chain::
 
     DATASETS.register("UAV123", DatasetEntry("UAV123", build_uav))
 """
@@ -94,19 +90,14 @@ def resolve_dataset(name: str) -> DatasetEntry:
 class DatasetFactory:
     @staticmethod
     def create_dataset(name: str = None, dataset_root=None, load_img: bool = False, **kwargs) -> Dataset:
-        """Build a dataset by name (pysot's entry point).
-
-        kwargs: ``videos=[...]`` (a subset), ``eao_interval=(low, high)`` (overrides the VOT defaults),
-        ``protocol='ope'|'reset'`` (custom datasets default to 'ope', VOT20xx to 'reset'),
-        ``need_frames=False`` (evaluation only: a description JSON's videos are taken without their frames; a
-        reset-protocol video needs its first frame or the JSON's ``width``/``height``; docs/toolkit.md §6.5).
-        """
+        """Build a dataset by name (pysot's entry point). kwargs: ``videos=[...]`` (a subset), ``eao_interval=(low,
+        high)``, ``protocol='ope'|'reset'`` (custom: 'ope', VOT20xx: 'reset'), ``need_frames=False`` (evaluation
+        only: frames not needed, docs/toolkit.md §6.5)."""
         if not name:
             raise ToolkitError("create_dataset: a dataset name is required")
         if dataset_root is None:
             raise ToolkitError(f"create_dataset({name!r}): dataset_root is required")
-        for key in ("protocol", "eao_interval", "videos"):  # None means "the dataset's default"
-            if key in kwargs and kwargs[key] is None:
-                del kwargs[key]
+        # None means "the dataset's default"
+        kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in ("protocol", "eao_interval", "videos")}
         entry = resolve_dataset(name)
         return entry(split_custom(name)[1], dataset_root, load_img=load_img, **kwargs)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import List, Optional
 
-from toolkit.datasets.base import (Dataset, Video, check_frame_count, dataset_folder, finish_dataset, json_or_raw,
-                                   list_frames, short_list, warn, warn_extra_frames)
+from toolkit.datasets.base import Dataset, Video, check_frame_count, list_frames, short_list, warn, warn_extra_frames
+from toolkit.datasets.vot import build_dataset
 from sotbase.errors import FileFormatError
 from toolkit.utils.result_io import read_flags, read_groundtruth
 
@@ -82,9 +82,5 @@ def read_lasot_root(name: str, root: str, *, load_img=False, protocol="ope"):
 
 def build_lasot(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
                 protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
-    root = dataset_folder(name, dataset_root)
-    found, missing = json_or_raw(name, root, (name, canonical or name),
-                                 lambda: read_lasot_root(name, root, load_img=load_img, protocol=protocol),
-                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
-    return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
-                          eao_interval=eao_interval)
+    return build_dataset(read_lasot_root, name, dataset_root, load_img, videos, eao_interval, protocol, canonical,
+                         need_frames)

@@ -1,14 +1,9 @@
 """OTB100 (= OTB2015), OTB50 (TB-50) and OTB2013 from pysot's JSON or the raw OTB layout (docs/toolkit.md §6.4).
 
-Raw layout: ``<root>/<Seq>/img/0001.jpg`` and ``<root>/<Seq>/groundtruth_rect.txt``. The quirks the raw reader
-knows (they match DaSiamRPN's / pysot's OTB2015 description, checked in the tests):
-* frame ranges: David is evaluated on frames 300..770, Football1 on the first 74, Freeman3 460, Freeman4 283,
-  Diving 215, BlurCar1 from 247, BlurCar3 from 3, BlurCar4 from 18, Tiger1 from 6. A ground truth holding one box
-  per evaluated frame is used as is; one that starts at frame 1 (Tiger1's file has 354 lines) is cut to the range.
-* frame numbers are read from the file names, so Board's five-digit names need nothing special;
-* two targets: Jogging and Skating2 have ``groundtruth_rect.1.txt`` / ``.2.txt`` -> ``Jogging-1``, ``Jogging-2``,
-  ``Skating2-1``, ``Skating2-2``; Human4 is evaluated as ``Human4-2`` from ``groundtruth_rect.2.txt``;
-* separators ``,`` / tab / blanks are all accepted (:mod:`toolkit.utils.result_io`).
+Raw layout: ``<root>/<Seq>/img/0001.jpg`` and ``<root>/<Seq>/groundtruth_rect.txt``, with the quirks of DaSiamRPN's /
+pysot's OTB2015 description (`FRAME_RANGES`, `MULTI_TARGET`; docs/toolkit.md §6.4). A ground truth holding one box
+per evaluated frame is used as is; one that starts at frame 1 (Tiger1's file has 354 lines) is cut to the range.
+Frame numbers are read from the file names, so Board's five-digit names need nothing special.
 Result files written by the got10k toolkit load too: ``Jogging.1.txt`` (any case/separator variant),
 ``Human4.txt`` for ``Human4-2``, and a 354-line ``Tiger1.txt`` (got10k runs frames 1..354; the first 5 lines are
 dropped). See `RESULT_COMPAT`.
@@ -70,11 +65,8 @@ def _expand(folders: str) -> Tuple[str, ...]:
     return tuple(sorted(names))
 
 
-OTB_VIDEOS: Dict[str, Tuple[str, ...]] = {
-    "OTB100": _expand(_OTB100_FOLDERS),
-    "OTB50": _expand(_TB50_FOLDERS),
-    "OTB2013": _expand(_OTB2013_FOLDERS),
-}
+OTB_VIDEOS: Dict[str, Tuple[str, ...]] = {"OTB100": _expand(_OTB100_FOLDERS), "OTB50": _expand(_TB50_FOLDERS),
+                                          "OTB2013": _expand(_OTB2013_FOLDERS)}
 
 
 class OTBDataset(Dataset):
@@ -163,21 +155,10 @@ def convert_dasiamrpn_json(data: Dict[str, dict]) -> Dict[str, dict]:
         folder = entry.get("name", key)
         files = entry.get("image_files", [])
         out[_dasiamrpn_name(key, folder)] = {
-            "video_dir": folder,
-            "img_names": [f"{folder}/img/{f}" if isinstance(f, str) else f for f in files],
-            "init_rect": entry.get("init_rect"),
-            "gt_rect": entry.get("gt_rect"),
-            **({"attr": entry["attr"]} if "attr" in entry else {}),
-        }
+            "video_dir": folder, "img_names": [f"{folder}/img/{f}" if isinstance(f, str) else f for f in files],
+            "init_rect": entry.get("init_rect"), "gt_rect": entry.get("gt_rect"),
+            **({"attr": entry["attr"]} if "attr" in entry else {})}
     return out
-
-
-def _read_json(path: str, root: str, only, load_img: bool, protocol: str, need_frames: bool):
-    data = read_description_json(path)
-    if any("image_files" in e and "img_names" not in e for e in data.values()):
-        data = convert_dasiamrpn_json(data)
-    return videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data,
-                            need_frames=need_frames)
 
 
 def read_otb_root(name: str, root: str, video_names, *, load_img=False, protocol="ope"):
@@ -210,7 +191,11 @@ def build_otb(name: str, dataset_root, load_img: bool = False, videos=None, eao_
     for json_name, only in candidates:
         path = os.path.join(root, json_name + ".json")
         if os.path.isfile(path):
-            found, missing = _read_json(path, root, only, load_img, protocol, need_frames)
+            data = read_description_json(path)
+            if any("image_files" in e and "img_names" not in e for e in data.values()):
+                data = convert_dasiamrpn_json(data)
+            found, missing = videos_from_json(path, root, load_img=load_img, protocol=protocol, only=only, data=data,
+                                              need_frames=need_frames)
             if only is not None:  # another benchmark's JSON: this benchmark's list defines what is missing
                 missing = sorted(set(missing) | (set(expected) - set(found)))
             break

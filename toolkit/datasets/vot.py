@@ -7,6 +7,7 @@ A tag file shorter than its sequence is padded with 0 (reported in one warning);
 """
 from __future__ import annotations
 
+import functools
 import os
 from typing import Dict, List, Optional
 
@@ -15,7 +16,7 @@ from toolkit.datasets.base import (ATTRIBUTE_TAGS, Dataset, Video, check_frame_c
 from sotbase.images import frame_dir
 from toolkit.utils.result_io import read_flags, read_groundtruth, read_name_list
 
-__all__ = ["VOTDataset", "VOT_VIDEOS", "EAO_INTERVALS", "read_vot_sequence", "build_vot"]
+__all__ = ["VOTDataset", "VOT_VIDEOS", "EAO_INTERVALS", "read_vot_sequence", "build_dataset", "build_vot"]
 
 _VOT2016 = """bag ball1 ball2 basketball birds1 birds2 blanket bmx bolt1 bolt2 book butterfly car1 car2 crossing
 dinosaur fernando fish1 fish2 fish3 fish4 girl glove godfather graduate gymnastics1 gymnastics2 gymnastics3
@@ -35,12 +36,8 @@ soccer2 soldier surfing tiger wheel wiper zebrafish1"""
 
 #: The 60 sequences of each challenge (VOT2017 reused VOT2018's set); used to report missing sequences when the
 #: root has no list.txt.
-VOT_VIDEOS: Dict[str, tuple] = {
-    "VOT2016": tuple(sorted(_VOT2016.split())),
-    "VOT2017": tuple(sorted(_VOT2018.split())),
-    "VOT2018": tuple(sorted(_VOT2018.split())),
-    "VOT2019": tuple(sorted(_VOT2019.split())),
-}
+VOT_VIDEOS: Dict[str, tuple] = {name: tuple(sorted(names.split())) for name, names in (
+    ("VOT2016", _VOT2016), ("VOT2017", _VOT2018), ("VOT2018", _VOT2018), ("VOT2019", _VOT2019))}
 
 #: EAO averaging interval (sequence lengths low..high) per challenge (docs/toolkit.md §4, STVIR/pysot values).
 EAO_INTERVALS = {"VOT2016": (108, 371), "VOT2017": (100, 356), "VOT2018": (100, 356), "VOT2019": (46, 291)}
@@ -76,39 +73,46 @@ def read_vot_sequence(seq_dir: str, name: str, *, protocol: str = "reset", load_
     return Video(name, folder, seq_dir, gt[0], frames, gt, [], load_img=load_img, tags=tags, protocol=protocol)
 
 
-def read_vot_root(name: str, root: str, *, expected=(), protocol="reset", load_img=False):
-    """(videos, missing) of a raw VOT root; warns once about padded tag files and surplus frames."""
-    short_tags: List[str] = []
-    extra: List[str] = []
+def read_vot_root(name: str, root: str, *, expected=(), protocol="reset", load_img=False, gt_fields=(4, 8)):
+    """(videos, missing) of a raw VOT-style root (`expected`: the sequences a root without list.txt should have);
+    warns once about padded tag files and surplus frames."""
     list_path = os.path.join(root, "list.txt")
-    if os.path.isfile(list_path):
-        names = read_name_list(list_path)
-    else:
-        names = sorted(e for e in os.listdir(root) if os.path.isfile(os.path.join(root, e, "groundtruth.txt")))
-    found, missing = {}, []
+    listed = os.path.isfile(list_path)
+    names = read_name_list(list_path) if listed else sorted(
+        e for e in os.listdir(root) if os.path.isfile(os.path.join(root, e, "groundtruth.txt")))
+    found, missing, short_tags, extra = {}, [], [], []
     for seq in names:
         seq_dir = os.path.join(root, seq)
         if not os.path.isfile(os.path.join(seq_dir, "groundtruth.txt")):
             missing.append(seq)
             continue
         found[seq] = read_vot_sequence(seq_dir, seq, protocol=protocol, load_img=load_img,
-                                       short_tags=short_tags, extra=extra)
-    if not os.path.isfile(list_path):
+                                       short_tags=short_tags, extra=extra, gt_fields=gt_fields)
+    if not listed:
         missing += [v for v in expected if v not in found]
     warn_short_tags(name, short_tags)
     warn_extra_frames(name, extra)
     return found, missing
 
 
+def build_dataset(read_raw, name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
+                  protocol: str = "ope", canonical: Optional[str] = None, need_frames: bool = True,
+                  cls=Dataset) -> Dataset:
+    """A dataset from ``<root>/<name or canonical>.json`` when present, else from its raw layout,
+    ``read_raw(name, root, load_img=..., protocol=...) -> (videos, missing)``; then the `videos` selection."""
+    root = dataset_folder(name, dataset_root)
+    found, missing = json_or_raw(name, root, (name, canonical or name),
+                                 lambda: read_raw(name, root, load_img=load_img, protocol=protocol),
+                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
+    return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
+                          eao_interval=eao_interval, cls=cls)
+
+
 def build_vot(name: str, dataset_root, load_img: bool = False, videos=None, eao_interval=None,
               protocol: str = "reset", canonical: Optional[str] = None, need_frames: bool = True) -> Dataset:
     """A named VOT dataset: ``<root>/<NAME>.json`` when present, else the raw layout."""
     canonical = canonical or name
-    root = dataset_folder(name, dataset_root)
-    found, missing = json_or_raw(name, root, (name, canonical),
-                                 lambda: read_vot_root(name, root, expected=VOT_VIDEOS.get(canonical, ()),
-                                                       protocol=protocol, load_img=load_img),
-                                 load_img=load_img, protocol=protocol, need_frames=need_frames)
+    read = functools.partial(read_vot_root, expected=VOT_VIDEOS.get(canonical, ()))
     interval = eao_interval if eao_interval is not None else EAO_INTERVALS.get(canonical)
-    return finish_dataset(name, root, found, missing, requested=videos, protocol=protocol,
-                          eao_interval=interval, cls=VOTDataset)
+    return build_dataset(read, name, dataset_root, load_img, videos, interval, protocol, canonical, need_frames,
+                         cls=VOTDataset)

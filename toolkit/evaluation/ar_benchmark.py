@@ -10,9 +10,10 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_vot_table, print_vot_video_table
+from toolkit.evaluation.report import emit, vot_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
+from toolkit.visualization.tables import use_color, vot_table, vot_video_table
 
 
 class AccuracyRobustnessBenchmark:
@@ -32,26 +33,23 @@ class AccuracyRobustnessBenchmark:
         return {name: self.eval_tracker(name) for name in tracker_list(self.dataset, eval_trackers)}
 
     def eval_tracker(self, tracker: str) -> dict:
-        overlaps: Dict[str, List[float]] = {}
-        failures: Dict[str, List[int]] = {}
+        overlaps, failures = {}, {}  # per video: per-frame overlaps, failures per repetition
         for video in iter_videos(self.dataset, self.videos):
             trajs = trajectories(self.dataset, video, tracker)
             if len(trajs) == 0:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")
             bound = (video.width, video.height)
-            rep_overlaps, rep_failures = [], []
-            for traj in trajs:
-                rep_failures.append(calculate_failures(traj)[0])
-                rep_overlaps.append(calculate_accuracy(traj, video.gt_traj, burnin=self.burnin, bound=bound)[1])
-            overlaps[video.name] = nanmean_over_reps(rep_overlaps)
-            failures[video.name] = rep_failures
+            overlaps[video.name] = nanmean_over_reps(
+                [calculate_accuracy(traj, video.gt_traj, burnin=self.burnin, bound=bound)[1] for traj in trajs])
+            failures[video.name] = [calculate_failures(traj)[0] for traj in trajs]
         return {"overlaps": overlaps, "failures": failures}
 
     def show_result(self, result, eao_result=None, show_video_level=False, helight_threshold=0.5, color=None):
         """Print pysot's A/R(/EAO) table (see toolkit.visualization.tables)."""
-        print_vot_table(result, eao_result, color=color)
-        if show_video_level:
-            print_vot_video_table(result, helight_threshold=helight_threshold, color=color)
+        color = use_color(color)
+        emit(vot_table(vot_summary(result, eao_result), color=color))
+        if show_video_level and len(result) < 10:  # pysot prints it for fewer than 10 trackers only
+            emit("\n\n" + vot_video_table(result, helight_threshold, color=color))
 
 
 def nanmean_over_reps(rep_overlaps: Sequence[Sequence[float]]) -> List[float]:

@@ -12,9 +12,7 @@ def tracker_list(dataset, eval_trackers: Union[None, str, Iterable[str]]) -> Lis
         eval_trackers = getattr(dataset, "tracker_names", None)
         if not eval_trackers:
             raise ToolkitError(f"dataset {dataset.name!r}: no trackers to evaluate (call set_tracker first)")
-    if isinstance(eval_trackers, str):
-        return [eval_trackers]
-    return list(eval_trackers)
+    return [eval_trackers] if isinstance(eval_trackers, str) else list(eval_trackers)
 
 
 def select_videos(dataset, videos: Optional[Iterable[str]]) -> Optional[frozenset]:
@@ -22,8 +20,7 @@ def select_videos(dataset, videos: Optional[Iterable[str]]) -> Optional[frozense
     if videos is None:
         return None
     chosen = frozenset([videos] if isinstance(videos, str) else videos)
-    known = {v.name for v in dataset}
-    unknown = sorted(chosen - known)
+    unknown = sorted(chosen - {v.name for v in dataset})
     if unknown:
         raise ToolkitError(f"dataset {dataset.name!r} has no video(s) {', '.join(unknown[:10])}")
     return chosen
@@ -31,17 +28,12 @@ def select_videos(dataset, videos: Optional[Iterable[str]]) -> Optional[frozense
 
 def iter_videos(dataset, chosen: Optional[frozenset]) -> Iterator:
     """The dataset's videos in its (sorted) order, restricted to `chosen` when given."""
-    for video in dataset:
-        if chosen is None or video.name in chosen:
-            yield video
+    return (video for video in dataset if chosen is None or video.name in chosen)
 
 
 def trajectories(dataset, video, tracker: str) -> Sequence:
-    """The tracker's results for `video`.
-
-    Results already loaded into `video.pred_trajs` are used as they are; otherwise they are read from
-    `dataset.tracker_path` without being stored (pysot's behaviour; a missing file raises MissingResultsError).
-    """
+    """The tracker's results for `video`: those loaded into `video.pred_trajs`, else read from `dataset.tracker_path`
+    without being stored (pysot's behaviour; a missing file raises MissingResultsError)."""
     if tracker in video.pred_trajs:
         return video.pred_trajs[tracker]
     path = getattr(dataset, "tracker_path", None)

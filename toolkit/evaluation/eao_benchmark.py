@@ -1,14 +1,8 @@
-"""VOT Expected Average Overlap (docs/toolkit.md §4), per tag, with the expected-overlap curve.
+"""VOT Expected Average Overlap (docs/toolkit.md §4, also for the per-frame `empty` tag and per-video R, where
+pysot is broken), per tag, with the expected-overlap curve.
 
-Differences from pysot's AR numbers are deliberate and pysot's: overlaps here use bound (W-1, H-1) and
-no burn-in. Per-tag EAO only changes the fragment weights, so overlaps and fragments are built once per
-tracker and every tag's curve comes out of one weighted reduction.
-
-Documented deviations from pysot (numbers are identical wherever pysot's are meaningful):
-* `empty` is whatever the dataset gives per frame (frames with none of the five attributes); pysot's
-  `empty` collapses to a short list of zeros (an axis bug), so its 'empty' EAO is meaningless.
-* the sequence weight 1/R uses each video's own repetition count R (pysot takes the last video's R for all;
-  the same when R is constant, which is the only case pysot supports).
+Per-tag EAO only changes the fragment weights, so overlaps and fragments are built once per tracker and every
+tag's curve comes out of one weighted reduction.
 """
 from __future__ import annotations
 
@@ -17,20 +11,19 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from toolkit.datasets.base import check_eao_interval
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_eao_table
+from toolkit.evaluation.report import emit
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
+from toolkit.visualization.tables import eao_table, use_color
 
 VOT_TAGS = ("all", "camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 
 
 class EAOBenchmark:
     """`eval(trackers) -> {tracker: {tag: eao}}`; `eval_curves` adds the expected-overlap curve per tag.
-
-    interval: (low, high) sequence lengths (1-based, inclusive) averaged into the EAO; defaults to the
-    dataset's `eao_interval` (VOT2016: 108-371, VOT2017/2018: 100-356, VOT2019: 46-291).
-    """
+    interval: (low, high) sequence lengths (1-based, inclusive) averaged into the EAO; default: the dataset's."""
 
     def __init__(self, dataset, skipping: int = 5, tags: Iterable[str] = ("all",),
                  interval: Optional[Tuple[int, int]] = None, videos: Optional[Iterable[str]] = None):
@@ -40,18 +33,11 @@ class EAOBenchmark:
         self.tags = [tags] if isinstance(tags, str) else list(tags)
         if not self.tags:
             raise ToolkitError("EAO: no tags given")
-        if interval is None:
-            interval = getattr(dataset, "eao_interval", None)
+        interval = check_eao_interval(getattr(dataset, "eao_interval", None) if interval is None else interval)
         if interval is None:
             raise ToolkitError(f"EAO: no sequence-length interval known for dataset {dataset.name!r}; "
                                f"pass one explicitly (tools/eval.py: --eao_interval LOW HIGH)")
-        try:
-            low, high = (int(v) for v in interval)
-        except (TypeError, ValueError):
-            raise ToolkitError(f"EAO: interval must be two integers (low, high), got {interval!r}") from None
-        if not 1 <= low <= high:
-            raise ToolkitError(f"EAO: interval needs 1 <= low <= high, got ({low}, {high})")
-        self.low, self.high = low, high
+        self.low, self.high = interval
 
     def eval(self, eval_trackers=None) -> Dict[str, Dict[str, float]]:
         return {name: self.eval_tracker(name)["eao"] for name in tracker_list(self.dataset, eval_trackers)}
@@ -68,17 +54,16 @@ class EAOBenchmark:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")
             gt = video.gt_traj
             bound = (video.width - 1, video.height - 1)
-            tag_sums = {tag: _prefix_sums(_tag_values(video, tag, len(gt))) for tag in self.tags}
+            tag_sums = {tag: np.concatenate([[0.0], np.cumsum(_tag_values(video, tag, len(gt)))]) for tag in self.tags}
             seq_weight = 1.0 / (len(trajs) + 1e-10)
             for traj in trajs:
                 overlaps = np.asarray(calculate_accuracy(traj, gt, bound=bound)[1], dtype=np.float64)
                 fails = calculate_failures(traj)[1]
                 records.append((len(gt), fails, overlaps, tag_sums, seq_weight))
         if not records:
-            nan = float("nan")
-            return {"eao": {t: nan for t in self.tags}, "curves": {t: np.zeros(0, np.float32) for t in self.tags}}
-        fragments, weights = build_fragments(records, self.tags, self.skipping)
-        curves = expected_overlap_curves(fragments, weights)
+            return {"eao": {t: float("nan") for t in self.tags},
+                    "curves": {t: np.zeros(0, np.float32) for t in self.tags}}
+        curves = expected_overlap_curves(*build_fragments(records, self.tags, self.skipping))
         eao = {tag: self.window_mean(curves[i], tracker, tag) for i, tag in enumerate(self.tags)}
         return {"eao": eao, "curves": {tag: curves[i] for i, tag in enumerate(self.tags)}}
 
@@ -96,7 +81,7 @@ class EAOBenchmark:
 
     def show_result(self, result, topk=10, color=None):
         """Print pysot's multi-tag EAO table (see toolkit.visualization.tables)."""
-        print_eao_table(result, self.tags, topk=topk, color=color)
+        emit(eao_table(result, self.tags, topk=topk, color=use_color(color)))
 
 
 def _tag_values(video, tag: str, n: int) -> np.ndarray:
@@ -110,10 +95,6 @@ def _tag_values(video, tag: str, n: int) -> np.ndarray:
     if len(values) < n:  # shorter tag lists are zero-padded to the GT length, as in pysot's JSON
         values = np.concatenate([values, np.zeros(n - len(values))])
     return values
-
-
-def _prefix_sums(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0.0], np.cumsum(values)])
 
 
 def _tag_sum(prefix: np.ndarray, start: int, stop: int) -> float:
@@ -131,31 +112,21 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
     only their weights (share of tagged frames in the fragment) differ.
     """
     max_len = max(len(r[2]) for r in records)
-    rows: List[np.ndarray] = []
-    weights: List[List[float]] = []
+    rows, weights = [], []  # fragment rows; per row its weight for each tag
     for traj_len, fails, overlaps, tag_sums, seq_weight in records:
         n = len(overlaps)
         if len(fails) > 0:
             points = [0] + [f + skipping for f in fails if f + skipping <= n]
             for k, start in enumerate(points):
-                last = k == len(points) - 1
-                if not last:
-                    stop = points[k + 1] + 1  # inclusive of the re-init frame
-                    row = np.zeros(max_len)
-                    frag = np.nan_to_num(overlaps[start:stop], nan=0.0)
-                    denom = points[k + 1] - start + 1
-                    tag_stop = stop
-                else:
-                    row = np.full(max_len, np.nan)
-                    frag = np.nan_to_num(overlaps[start:], nan=0.0)
-                    denom = traj_len - start + 1e-16
-                    tag_stop = n
+                last = k == len(points) - 1  # a failed fragment is 0-padded (lost), the last one NaN-padded
+                stop = n if last else points[k + 1] + 1  # inclusive of the re-init frame
+                row = np.full(max_len, np.nan if last else 0.0)
+                frag = np.nan_to_num(overlaps[start:stop], nan=0.0)
                 row[:len(frag)] = frag
                 rows.append(row)
-                weights.append([seq_weight * _tag_sum(tag_sums[t], start, tag_stop) / denom for t in tags])
-        else:
-            if n == 0:
-                continue
+                denom = traj_len - start + 1e-16 if last else stop - start
+                weights.append([seq_weight * _tag_sum(tag_sums[t], start, stop) / denom for t in tags])
+        elif n > 0:
             row = np.full(max_len, np.nan)
             row[:n] = overlaps  # NaN kept (the init frame, column 0, is never averaged)
             rows.append(row)
@@ -165,12 +136,8 @@ def build_fragments(records: Sequence[tuple], tags: List[str], skipping: int = 5
 
 
 def expected_overlap_curves(fragments: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`calculate_expected_overlap` (docs/toolkit.md §2) for several weight vectors at once: T x L float32.
-
-    eo[t, 0] = 1; eo[t, i] = sum_r w[t, r] * mean(F[r, 1:i+1]) / sum_r w[t, r] over rows r with F[r, i]
-    not NaN (0 when there is no such row). A NaN mean (NaN inside a counted row) makes eo[i] NaN, as in pysot.
-    Uses running sums instead of pysot's O(F L^2) loop.
-    """
+    """`calculate_expected_overlap` (docs/toolkit.md §2) for several weight vectors at once: T x L float32, by
+    running sums instead of pysot's O(F L^2) loop. A NaN inside a counted row makes eo[i] NaN, as in pysot."""
     weights = np.atleast_2d(weights)
     n_tags = weights.shape[0]
     n_rows, length = fragments.shape

@@ -1,12 +1,7 @@
 """One-pass evaluation (docs/toolkit.md §5): success (IoU) curves, precision and normalised precision curves per video.
 
-Kept from pysot: centres use the pixel-centre convention x + (w-1)/2; normalised centres divide by the GT's
-w, h of that frame; LaSOT-style `absent` filtering keeps only frames where the target is present but the
-denominator stays the full sequence length; frames with invalid GT (w or h <= 0) count in that denominator.
-
-Beyond pysot (which would crash instead): polygon rows (8 numbers, GT or results) are scored by their
-axis-aligned bounding box, a length-1 result row (a VOT code) or a missing trailing row counts as a
-failed frame, and result rows past the GT's end are ignored.
+Beyond pysot (which would crash instead): polygon rows are scored by their bounding box, a VOT code row or a missing
+trailing row is a failed frame, and result rows past the GT's end are ignored.
 """
 from __future__ import annotations
 
@@ -15,9 +10,10 @@ from typing import Dict, Iterable, Optional, Tuple
 import numpy as np
 
 from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
-from toolkit.evaluation.report import print_ope_table, print_ope_video_table
+from toolkit.evaluation.report import emit, ope_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import success_error, success_overlap
+from toolkit.visualization.tables import ope_table, ope_video_table, use_color
 
 SUCCESS_THRESHOLDS = np.arange(0, 1.05, 0.05)       # 21 IoU thresholds, success is iou > thr
 PRECISION_THRESHOLDS = np.arange(0, 51, 1)          # 0..50 px, precision is dist <= thr, reported @20
@@ -57,7 +53,6 @@ class OPEBenchmark:
         self.dataset = dataset
         self.videos = select_videos(dataset, videos)
 
-    # -- per-video arrays ------------------------------------------------------------------------
     def _video_arrays(self, video, tracker: str) -> Tuple[np.ndarray, np.ndarray, int]:
         traj = trajectories(self.dataset, video, tracker)
         gt = boxes_to_xywh(video.gt_traj, f"ground truth of {video.name!r}")
@@ -74,15 +69,10 @@ class OPEBenchmark:
         return gt, pred, n_frame
 
     def _eval(self, eval_trackers, per_video) -> Dict[str, Dict[str, np.ndarray]]:
-        ret = {}
-        for tracker in tracker_list(self.dataset, eval_trackers):
-            curves = {}
-            for video in iter_videos(self.dataset, self.videos):
-                curves[video.name] = np.asarray(per_video(*self._video_arrays(video, tracker)), dtype=np.float64)
-            ret[tracker] = curves
-        return ret
+        return {tracker: {video.name: np.asarray(per_video(*self._video_arrays(video, tracker)), dtype=np.float64)
+                          for video in iter_videos(self.dataset, self.videos)}
+                for tracker in tracker_list(self.dataset, eval_trackers)}
 
-    # -- pysot API -------------------------------------------------------------------------------
     def eval_success(self, eval_trackers=None):
         return self._eval(eval_trackers, success_overlap)
 
@@ -100,16 +90,14 @@ class OPEBenchmark:
     def attributes(self) -> Dict[str, list]:
         """Attribute -> video names ('ALL' first); from the dataset's `attr` when it has one."""
         attr = getattr(self.dataset, "attr", None)
-        names = [v.name for v in self.dataset]
-        if not isinstance(attr, dict) or not attr:
-            return {"ALL": names}
-        out = {"ALL": list(attr.get("ALL", names))}
-        out.update({k: list(v) for k, v in attr.items() if k != "ALL"})
-        return out
+        attr = attr if isinstance(attr, dict) else {}
+        return {"ALL": list(attr.get("ALL", [v.name for v in self.dataset])),
+                **{k: list(v) for k, v in attr.items() if k != "ALL"}}
 
     def show_result(self, success_ret, precision_ret=None, norm_precision_ret=None,
                     show_video_level=False, helight_threshold=0.6, color=None):
         """Print pysot's OPE table (see toolkit.visualization.tables)."""
-        print_ope_table(success_ret, precision_ret, norm_precision_ret, color=color)
-        if show_video_level:
-            print_ope_video_table(success_ret, precision_ret, helight_threshold=helight_threshold, color=color)
+        color = use_color(color)
+        emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=color))
+        if show_video_level and precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
+            emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=color))

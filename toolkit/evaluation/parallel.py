@@ -26,13 +26,8 @@ def _call(task):
     method, tracker = task
     try:
         return getattr(_BENCHMARK, method)(tracker)
-    except UserError as err:  # subclasses with custom __init__ do not unpickle; keep the message
-        return _Failure(str(err))
-
-
-class _Failure:
-    def __init__(self, message: str):
-        self.message = message
+    except UserError as err:  # subclasses with custom __init__ do not unpickle: the message comes back as a str
+        return str(err)
 
 
 def run_per_tracker(benchmark, method: str, trackers: Sequence[str], num: int = 1,
@@ -52,8 +47,8 @@ def run_per_tracker(benchmark, method: str, trackers: Sequence[str], num: int = 
         else:
             with multiprocessing.Pool(num, initializer=_init_worker, initargs=(benchmark,)) as pool:
                 for ret in pool.imap_unordered(_call, [(method, t) for t in trackers]):
-                    if isinstance(ret, _Failure):
-                        raise ToolkitError(ret.message)
+                    if isinstance(ret, str):
+                        raise ToolkitError(ret)
                     merged.update(ret)
                     bar.update()
     return {t: merged[t] for t in sorted(merged)}

@@ -10,12 +10,9 @@ import csv
 import io
 import json
 import math
-import sys
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Optional
 
 import numpy as np
-
-from toolkit.visualization.tables import eao_table, ope_table, ope_video_table, use_color, vot_table, vot_video_table
 
 PRECISION_INDEX = 20  # 20 px for precision, 0.20 for normalised precision
 
@@ -61,9 +58,7 @@ def lost_number(result: dict) -> float:
 def robustness(result: dict) -> float:
     """Failures per 100 frames, averaged over repetitions (NOT the VOT toolkit's exponential robustness)."""
     length = total_frames(result)
-    if length == 0:
-        return float("nan")
-    return float(np.mean(_failure_totals_per_rep(result) / length) * 100)
+    return float(np.mean(_failure_totals_per_rep(result) / length) * 100) if length else float("nan")
 
 
 def video_summary(result: dict) -> Dict[str, dict]:
@@ -72,12 +67,8 @@ def video_summary(result: dict) -> Dict[str, dict]:
     for name, ov in result["overlaps"].items():
         fails = np.asarray(result["failures"][name], dtype=np.float64)
         n = len(ov)
-        out[name] = {
-            "accuracy": _nanmean(ov),
-            "robustness": float(np.mean(fails / n) * 100) if n else float("nan"),
-            "lost_number": float(np.mean(fails)),
-            "frames": n,
-        }
+        out[name] = {"accuracy": _nanmean(ov), "robustness": float(np.mean(fails / n) * 100) if n else float("nan"),
+                     "lost_number": float(np.mean(fails)), "frames": n}
     return out
 
 
@@ -108,11 +99,8 @@ def ope_numbers(success: Dict[str, np.ndarray], precision: Optional[Dict[str, np
     s = _mean_curve(success, videos)
     row = {"success_auc": float(np.mean(s)) if s is not None else float("nan")}
     for key, curves in (("precision", precision), ("norm_precision", norm_precision)):
-        if curves is None:
-            row[key] = None
-        else:
-            c = _mean_curve(curves, videos)
-            row[key] = float(c[PRECISION_INDEX]) if c is not None else float("nan")
+        c = None if curves is None else _mean_curve(curves, videos)
+        row[key] = None if curves is None else float("nan") if c is None else float(c[PRECISION_INDEX])
     return row
 
 
@@ -123,8 +111,7 @@ def ope_summary(success_ret: Dict[str, dict], precision_ret: Optional[Dict[str, 
     videos = None if videos is None else list(videos)
     out = {}
     for tracker in sorted(success_ret):
-        prec = precision_ret.get(tracker) if precision_ret is not None else None
-        norm = norm_precision_ret.get(tracker) if norm_precision_ret is not None else None
+        prec, norm = (None if ret is None else ret.get(tracker) for ret in (precision_ret, norm_precision_ret))
         row = ope_numbers(success_ret[tracker], prec, norm, videos)
         if video_level:
             names = success_ret[tracker].keys() if videos is None else [v for v in videos if v in success_ret[tracker]]
@@ -136,12 +123,6 @@ def ope_summary(success_ret: Dict[str, dict], precision_ret: Optional[Dict[str, 
 
 def _pick(curves, video):
     return None if curves is None else {video: curves[video]} if video in curves else {}
-
-
-def ope_attribute_summary(attributes: Dict[str, List[str]], success_ret, precision_ret=None,
-                          norm_precision_ret=None) -> Dict[str, Dict[str, dict]]:
-    """{attribute: {tracker: numbers}} over each attribute's videos (pysot's per-attribute plots)."""
-    return {a: ope_summary(success_ret, precision_ret, norm_precision_ret, videos=v) for a, v in attributes.items()}
 
 
 # -- serialisation ----------------------------------------------------------------------------------
@@ -164,26 +145,12 @@ def to_json(summary: Dict[str, dict]) -> str:
     return json.dumps(_jsonable(summary), indent=2, allow_nan=False)
 
 
-def _metric_columns(summary: Dict[str, dict]) -> List[str]:
-    cols: List[str] = []
-    for row in summary.values():
-        for key, val in row.items():
-            if key == "videos":
-                continue
-            names = [f"{key}_{t}" for t in val] if isinstance(val, dict) else [key]
-            cols.extend(n for n in names if n not in cols)
-    return cols
-
-
 def _flat(row: dict) -> dict:
+    """A tracker's numbers with per-tag dicts spread into `<key>_<tag>` columns (per-video numbers left out)."""
     flat = {}
     for key, val in row.items():
-        if key == "videos":
-            continue
-        if isinstance(val, dict):
-            flat.update({f"{key}_{t}": v for t, v in val.items()})
-        else:
-            flat[key] = val
+        if key != "videos":
+            flat.update({f"{key}_{t}": v for t, v in val.items()} if isinstance(val, dict) else {key: val})
     return flat
 
 
@@ -193,11 +160,10 @@ def to_csv(summary: Dict[str, dict]) -> str:
     Tracker rows have an empty `video` cell; numbers are written at full precision, NaN as 'nan'.
     """
     video_level = any("videos" in row for row in summary.values())
-    cols = _metric_columns(summary)
-    head = ["tracker"] + (["video"] if video_level else []) + cols
+    cols = list(dict.fromkeys(c for row in summary.values() for c in _flat(row)))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(head)
+    writer.writerow(["tracker"] + (["video"] if video_level else []) + cols)
 
     def cell(v):
         return "" if v is None else repr(float(v)) if isinstance(v, (float, np.floating)) else v
@@ -210,31 +176,7 @@ def to_csv(summary: Dict[str, dict]) -> str:
     return buf.getvalue()
 
 
-# -- printing, for the benchmarks' show_result (pysot's API) ----------------------------------------
-
-def _emit(text: str, file=None) -> None:
+def emit(text: str) -> None:
+    """Print a table for the benchmarks' show_result (pysot's API); an empty one prints nothing."""
     if text:
-        print(text, file=sys.stdout if file is None else file)
-
-
-def print_vot_table(ar_result, eao_result=None, color=None, file=None):
-    _emit(vot_table(vot_summary(ar_result, eao_result), color=use_color(color, file)), file)
-
-
-def print_vot_video_table(ar_result, helight_threshold=0.5, color=None, file=None):
-    if len(ar_result) < 10:
-        _emit("\n\n" + vot_video_table(ar_result, helight_threshold, color=use_color(color, file)), file)
-
-
-def print_eao_table(eao_result, tags: Iterable[str], topk=10, color=None, file=None):
-    _emit(eao_table(eao_result, list(tags), topk=topk, color=use_color(color, file)), file)
-
-
-def print_ope_table(success_ret, precision_ret=None, norm_precision_ret=None, color=None, file=None):
-    _emit(ope_table(ope_summary(success_ret, precision_ret, norm_precision_ret), color=use_color(color, file)), file)
-
-
-def print_ope_video_table(success_ret, precision_ret, helight_threshold=0.6, color=None, file=None):
-    if precision_ret is not None and len(success_ret) < 10 and len(precision_ret) < 10:
-        _emit("\n\n" + ope_video_table(success_ret, precision_ret, helight_threshold, color=use_color(color, file)),
-              file)
+        print(text)

@@ -69,8 +69,7 @@ def video_events(plan: VideoPlan) -> dict:
     tg = plan.target
     polygon = rect_polygon(tg.center, tg.wh, tg.angle)
     frame = np.array([[0, 0], [W, 0], [W, H], [0, H]], dtype=np.float32)
-    visible = np.empty(T)
-    occluded = np.zeros(T)
+    visible, occluded = np.empty(T), np.zeros(T)
     for t in range(T):
         box = polygon[t].reshape(4, 2).astype(np.float32)
         visible[t] = _intersection_area(box, frame) / max(_convex_area(box), 1e-9)
@@ -98,14 +97,10 @@ def video_events(plan: VideoPlan) -> dict:
     illum = backward(plan.gain * 128.0 + plan.bias)
     cam = plan.camera
     cam_shift = backward(cam[:, :2]) + backward(np.log(cam[:, 2])) * 0.5 * math.hypot(W, H)
-    tags = {
-        "camera_motion": cam_shift > CAMERA_MOTION_MIN * unit_k,
-        "illum_change": illum > ILLUM_CHANGE_MIN,
-        "motion_change": accel > MOTION_CHANGE_MIN * unit_k,
-        "size_change": np.expm1(size_rate) > SIZE_CHANGE_MIN,
-        "occlusion": occluded >= OCCLUSION_MIN,
-    }
-    tags = {k: v.astype(np.int64) for k, v in tags.items()}
+    tags = {k: v.astype(np.int64) for k, v in (
+        ("camera_motion", cam_shift > CAMERA_MOTION_MIN * unit_k), ("illum_change", illum > ILLUM_CHANGE_MIN),
+        ("motion_change", accel > MOTION_CHANGE_MIN * unit_k), ("size_change", np.expm1(size_rate) > SIZE_CHANGE_MIN),
+        ("occlusion", occluded >= OCCLUSION_MIN))}
 
     area = tg.wh.prod(axis=1)
     step = backward(tg.center)

@@ -55,13 +55,8 @@ def load_photo(name: str) -> np.ndarray:
     img = np.asarray(img)
     if img.dtype != np.uint8:
         raise ToolkitError(f"skimage.data.{name} is {img.dtype}, expected uint8")
-    if img.ndim == 2:
-        bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    elif img.shape[2] == 4:
-        bgr = cv2.cvtColor(img, cv2.COLOR_RGBA2BGR)
-    else:
-        bgr = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-    bgr = np.ascontiguousarray(bgr)
+    code = cv2.COLOR_GRAY2BGR if img.ndim == 2 else cv2.COLOR_RGBA2BGR if img.shape[2] == 4 else cv2.COLOR_RGB2BGR
+    bgr = np.ascontiguousarray(cv2.cvtColor(img, code))
     bgr.flags.writeable = False
     return bgr
 

@@ -69,11 +69,10 @@ def composite(canvas: np.ndarray, patch: Tuple[np.ndarray, np.ndarray], center, 
     # continuous coords (pixel i spans [i, i+1)) -> cv2 pixel-centre coords, shifted to the ROI
     M = np.hstack([A, (A @ np.array([0.5, 0.5]) + b - 0.5 - np.array([x0, y0]))[:, None]])
     dsize = (x1 - x0, y1 - y0)
-    wc = cv2.warpAffine(col, M, dsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    wa = cv2.warpAffine(alpha, M, dsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    wc, wa = (cv2.warpAffine(x, M, dsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+              for x in (col, alpha))
     if kernel is not None:
-        wc = cv2.filter2D(wc, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-        wa = cv2.filter2D(wa, -1, kernel, borderType=cv2.BORDER_CONSTANT)
+        wc, wa = (cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_CONSTANT) for x in (wc, wa))
     roi = canvas[y0:y1, x0:x1]
     roi *= (1.0 - np.clip(wa, 0.0, 1.0))[..., None]
     roi += wc
@@ -117,9 +116,7 @@ def render_frames(plan: VideoPlan, with_target: bool = True, with_occluder: bool
     bg = _Background(plan)
     target = prepare_patch(plan.target)
     distractors = [(d, prepare_patch(d)) for d in plan.distractors]
-    occluder = None
-    if plan.occluder is not None and with_occluder:
-        occluder = (plan.occluder, prepare_patch(plan.occluder))
+    occluder = (plan.occluder, prepare_patch(plan.occluder)) if plan.occluder is not None and with_occluder else None
     for t in range(plan.num_frames):
         canvas = bg.frame(t)
         for layer, patch in distractors:

@@ -28,20 +28,17 @@ def _fmt(values: Iterable[float]) -> str:
     return ",".join("%.4f" % v for v in values)
 
 
+def _values(lines: List[str]) -> List[List[float]]:
+    return [[float(v) for v in line.split(",")] for line in lines]
+
+
 def _gt_lines(events: dict) -> Tuple[List[str], List[str], List[List[float]], List[List[float]]]:
     """VOT and OTB ground-truth lines plus the parsed values (so the JSON equals what the text files say)."""
-    vot_lines, otb_lines, vot_vals, otb_vals = [], [], [], []
-    for poly in events["polygon"]:
-        line = _fmt(poly)
-        vals = [float(v) for v in line.split(",")]
-        xs, ys = vals[0::2], vals[1::2]
-        box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-        oline = _fmt(box)
-        vot_lines.append(line)
-        vot_vals.append(vals)
-        otb_lines.append(oline)
-        otb_vals.append([float(v) for v in oline.split(",")])
-    return vot_lines, otb_lines, vot_vals, otb_vals
+    vot_lines = [_fmt(poly) for poly in events["polygon"]]
+    vot_vals = _values(vot_lines)
+    otb_lines = [_fmt((min(v[0::2]), min(v[1::2]), max(v[0::2]) - min(v[0::2]), max(v[1::2]) - min(v[1::2])))
+                 for v in vot_vals]
+    return vot_lines, otb_lines, vot_vals, _values(otb_lines)
 
 
 def _write_text(path: Path, lines: Sequence[str]) -> None:
@@ -59,15 +56,12 @@ def _put_file(data: bytes, path: Path, link_from: Optional[Path]) -> None:
 
 
 def _video_summary(plan: VideoPlan, events: dict) -> dict:
-    return {
-        "otb_name": plan.otb_name, "effects": list(plan.effects), "attr": events["attr"],
-        "target": plan.target_key, "target_photo": plan.target.cutout.photo, "background": plan.background,
-        "occluder": plan.occluder.cutout.photo if plan.occluder is not None else None,
-        "distractors": len(plan.distractors),
-        "max_occluded": round(float(events["occluded"].max()), 4),
-        "min_visible": round(float(events["visible"].min()), 4),
-        "tag_counts": {k: int(v.sum()) for k, v in events["tags"].items()},
-    }
+    return {"otb_name": plan.otb_name, "effects": list(plan.effects), "attr": events["attr"],
+            "target": plan.target_key, "target_photo": plan.target.cutout.photo, "background": plan.background,
+            "occluder": plan.occluder.cutout.photo if plan.occluder is not None else None,
+            "distractors": len(plan.distractors), "max_occluded": round(float(events["occluded"].max()), 4),
+            "min_visible": round(float(events["visible"].min()), 4),
+            "tag_counts": {k: int(v.sum()) for k, v in events["tags"].items()}}
 
 
 def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str, dict]:
@@ -80,18 +74,14 @@ def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str,
         digits = max(4, len(str(T)))
         vot_names = [f"{plan.name}/color/{i + 1:08d}.jpg" for i in range(T)]
         otb_names = [f"{plan.otb_name}/img/{i + 1:0{digits}d}.jpg" for i in range(T)]
-        if "vot" in dirs:
-            (dirs["vot"] / plan.name / "color").mkdir(parents=True)
-        if "otb" in dirs:
-            (dirs["otb"] / plan.otb_name / "img").mkdir(parents=True)
+        layouts = [(dirs[key], names) for key, names in (("vot", vot_names), ("otb", otb_names)) if key in dirs]
+        for root, names in layouts:
+            (root / names[0]).parent.mkdir(parents=True)
         for i, img in enumerate(render_frames(plan)):
-            data = encode_jpeg(img)
-            first = None
-            for layout, names in (("vot", vot_names), ("otb", otb_names)):
-                if layout in dirs:
-                    path = dirs[layout] / names[i]
-                    _put_file(data, path, first)
-                    first = first or path
+            data, first = encode_jpeg(img), None  # the first layout's file, hard-linked into the other one
+            for root, names in layouts:
+                _put_file(data, root / names[i], first)
+                first = first or root / names[i]
         tags = {k: [int(x) for x in v] for k, v in events["tags"].items()}
         if "vot" in dirs:
             vdir = dirs["vot"] / plan.name
@@ -114,9 +104,6 @@ def _write_benchmark(plans: List[VideoPlan], dirs: Dict[str, Path]) -> Dict[str,
     return summaries
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# Markers, reuse and atomic replacement
-
 def marker_params(kind: str, seed: int, size: Tuple[int, int], **counts: int) -> dict:
     """The parameters a marker records (a later call with equal ones reuses the folder), with the library versions
     the bytes depend on."""
@@ -133,9 +120,7 @@ def read_marker(folder) -> Optional[dict]:
         marker = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(marker, dict) or marker.get("generator") != GENERATOR:
-        return None
-    return marker
+    return marker if isinstance(marker, dict) and marker.get("generator") == GENERATOR else None
 
 
 def _marker_matches(folder: Path, params: dict) -> bool:
@@ -186,15 +171,14 @@ def generate_into(out: Path, names: Dict[str, str], params: Dict[str, dict], ove
             tmps[key] = out / f".{names[key]}.tmp-{uuid.uuid4().hex}"
             tmps[key].mkdir()             # not mkdtemp: its 0o700 mode would survive the rename
         extras = write_fn(tmps)
-        for key in todo:
-            marker = {"generator": GENERATOR, "params": params[key], **extras.get(key, {})}
-            atomic_write_json(tmps[key] / MARKER_NAME, marker)      # last: marks the folder complete
+        for key in todo:  # the marker last: it marks the folder complete
+            atomic_write_json(tmps[key] / MARKER_NAME,
+                              {"generator": GENERATOR, "params": params[key], **extras.get(key, {})})
         for key in todo:
             _swap_in(tmps[key], finals[key])
     finally:
-        for tmp in tmps.values():
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in tmps.values():  # left only by a failure
+            shutil.rmtree(tmp, ignore_errors=True)
     return finals
 
 

@@ -1,12 +1,6 @@
-"""Box conventions of pysot's tools/test.py (docs/toolkit.md §7.1-7.2).
-
-* `get_axis_aligned_bbox`: ground truth (4 or 8 numbers) -> centre and size; for a polygon the box keeps the
-  polygon's area (VOT's rule), for a rectangle the centre is ``x + w/2`` (no -1).
-* `init_box`: the box a tracker is initialised with, ``[cx - (w-1)/2, cy - (h-1)/2, w, h]``; for a 4-number GT
-  this is ``[x + 0.5, y + 0.5, w, h]`` (pysot's half-pixel quirk, kept so first lines of OPE files match).
-* `rect_to_polygon`: ``[x, y, w, h]`` -> the 8-number polygon with pysot's -1 convention, used by the reset
-  protocol for benchmarks whose ground truth is axis-aligned.
-"""
+"""Box conventions of pysot's tools/test.py (docs/toolkit.md §7.1-7.2): the initial box a tracker gets from the
+ground truth (pysot's half-pixel quirk kept, so first lines of OPE files match) and the reset protocol's polygon of an
+axis-aligned ground truth."""
 from __future__ import annotations
 
 import math
@@ -23,13 +17,8 @@ def _numbers(region: Sequence[float]) -> List[float]:
 
 
 def get_axis_aligned_bbox(region: Sequence[float]) -> Tuple[float, float, float, float]:
-    """(cx, cy, w, h) of a ground-truth region.
-
-    8 numbers: ``cx, cy`` = mean of the corners; ``s = sqrt(A1/A2)`` with A1 the product of the first two side
-    lengths and A2 the area of the bounding box; ``w = s*(x2-x1) + 1``, ``h = s*(y2-y1) + 1``.
-    A degenerate polygon (A2 = 0) gives s = 1 instead of pysot's NaN.
-    4 numbers: ``cx = x + w/2``, ``cy = y + h/2``, size unchanged.
-    """
+    """(cx, cy, w, h) of a ground-truth region (docs/toolkit.md §7.1); a polygon whose bounding box has no area
+    gets the scale 1 instead of pysot's NaN."""
     r = _numbers(region)
     if len(r) == 8:
         xs, ys = r[0::2], r[1::2]

@@ -1,10 +1,8 @@
-"""VOT region overlap, bit-for-bit like pysot's compiled ``region.pyx`` + ``region.c`` (docs/toolkit.md §1).
+"""VOT region overlap, bit-for-bit like pysot's compiled ``region.pyx`` + ``region.c`` (docs/toolkit.md §1: the
+rasterised IoU, and the departures from pysot on inputs where the C code is undefined).
 
-The overlap is a *rasterised* IoU (non-legacy VOT rasterisation): both regions are painted on a pixel grid
-with inclusive spans and C ``round()`` (half away from zero) applied after translating to the raster origin,
-and ``I / U`` is returned as a float32.  Every intermediate keeps the dtype the C code uses (vertices and
-bounds in float32, edge crossings in double, truncation toward zero) - keeping float64 throughout gives ~2%
-different values.
+Every intermediate keeps the dtype the C code uses (vertices and bounds in float32, edge crossings in double,
+truncation toward zero) - keeping float64 throughout gives ~2% different values.
 
 Nothing is painted here: per raster row a region is a list of spans, and only span lengths and span
 intersections are counted.  ``vot_overlap_traj`` works on a whole trajectory at once:
@@ -14,14 +12,7 @@ intersections are counted.  ``vot_overlap_traj`` works on a whole trajectory at 
 * a polygon is scanned row by row, all (frame, row) pairs of the call together (in cache-sized batches):
   edge crossings for every edge, a sorting network, and the C pairing rule as branch-free selects; rows are
   counted against the other region's spans (a rectangle's, or the other polygon's).
-
-Divergences from pysot (inputs on which pysot is undefined or silently wrong):
-
-* a region with a NaN/inf coordinate gives NaN (C: undefined behaviour);
-* an empty region (no numbers) raises ``ValueError`` (C: reads an empty polygon);
-* ``bounds`` of a length other than 2 or 4 raises ``ValueError`` (pysot ignores them);
-* sequences of any type are accepted (pysot's cpdef wants ``list``);
-* edge crossings are kept as floats, where C casts them to ``int`` (undefined beyond +-2**31).
+Edge crossings are kept as floats where C casts them to ``int`` (undefined beyond +-2**31).
 """
 from __future__ import annotations
 
@@ -33,19 +24,13 @@ import numpy as np
 
 __all__ = ["vot_overlap", "vot_overlap_traj", "vot_float2str", "rect_to_vot_polygon"]
 
-_F32 = np.float32
-_F64 = np.float64
-_INF = np.inf
+_F32, _F64, _INF = np.float32, np.float64, np.inf
 # Above this magnitude (translated, rounded) vertex coordinates stop being exact in the float64 shortcuts
 # (float32 differences of integers are exact below 2**24); such polygons take the careful path.
 _EXACT_LIMIT = float(2 ** 23)
 # Rows scanned per vectorised batch: large enough to amortise numpy call overhead, small enough for the cache.
 _CHUNK_ROWS = 1 << 15
 
-
-# ----------------------------------------------------------------------------------------------------------
-# public API
-# ----------------------------------------------------------------------------------------------------------
 
 def vot_float2str(template: str, value: float) -> str:
     """``sprintf(template, (float) value)``: the value is rounded to float32 first (pyx signature)."""
@@ -76,10 +61,6 @@ def vot_overlap_traj(polygons1: Sequence[Sequence[float]], polygons2: Sequence[S
         return []
     return _overlaps(_Side(polygons1, "polygons1"), _Side(polygons2, "polygons2"), _parse_bounds(bounds)).tolist()
 
-
-# ----------------------------------------------------------------------------------------------------------
-# parsing
-# ----------------------------------------------------------------------------------------------------------
 
 def _parse_bounds(bounds) -> Tuple[np.float32, np.float32, np.float32, np.float32]:
     """(top, bottom, left, right) as float32, like RegionBounds."""
@@ -125,10 +106,8 @@ class _Side:
             try:
                 lens = np.fromiter(map(len, regions), dtype=np.int64, count=len(regions))
                 flat = np.fromiter(itertools.chain.from_iterable(regions), dtype=_F64, count=int(lens.sum()))
-            except TypeError as err:
-                raise TypeError(f"{name}: every region must be a sequence of numbers ({err})") from None
-            except ValueError as err:
-                raise ValueError(f"{name}: every region must be a sequence of numbers ({err})") from None
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"{name}: every region must be a sequence of numbers ({err})") from None
         n = lens.shape[0]
         if n and lens.min() == 0:
             raise ValueError(f"{name}: region {int(np.argmin(lens))} is empty")
@@ -138,17 +117,9 @@ class _Side:
         self.kind[lens == 1] = 0
         self.kind[lens == 4] = 1
         self.finite = np.ones(n, dtype=bool)
-        self.left = np.empty(n, _F32)
-        self.right = np.empty(n, _F32)
-        self.top = np.empty(n, _F32)
-        self.bottom = np.empty(n, _F32)
-        self.left[:] = np.nan
-        self.right[:] = np.nan
-        self.top[:] = np.nan
-        self.bottom[:] = np.nan
+        self.left, self.right, self.top, self.bottom = np.full((4, n), np.nan, _F32)
 
-        rect = np.flatnonzero(self.kind == 1)
-        self.rect_idx = rect
+        self.rect_idx = rect = np.flatnonzero(self.kind == 1)
         self.rx = self.ry = np.empty((0, 2), _F32)
         if rect.size:
             r = flat[starts[rect, None] + np.arange(4)]
@@ -159,60 +130,41 @@ class _Side:
 
         self.polys = {}
         poly = np.flatnonzero(self.kind == 2)
-        if poly.size:
-            nverts = lens[poly] // 2
-            for nv in np.unique(nverts):
-                idx = poly[nverts == nv]
-                pts = flat[starts[idx, None] + np.arange(2 * int(nv))]
-                with np.errstate(over="ignore", invalid="ignore"):
-                    xs = pts[:, 0::2].astype(_F32)
-                    ys = pts[:, 1::2].astype(_F32)
-                self.polys[int(nv)] = (idx, xs, ys)
-                self._set_box(idx, xs, ys)
+        nverts = lens[poly] // 2
+        for nv in np.unique(nverts):
+            idx = poly[nverts == nv]
+            pts = flat[starts[idx, None] + np.arange(2 * int(nv))]
+            with np.errstate(over="ignore", invalid="ignore"):
+                xs, ys = pts[:, 0::2].astype(_F32), pts[:, 1::2].astype(_F32)
+            self.polys[int(nv)] = (idx, xs, ys)
+            self._set_box(idx, xs, ys)
 
     def _set_box(self, idx, xs, ys):
-        self.left[idx] = _rmin(xs)
-        self.right[idx] = _rmax(xs)
-        self.top[idx] = _rmin(ys)
-        self.bottom[idx] = _rmax(ys)
+        self.left[idx], self.right[idx], self.top[idx], self.bottom[idx] = _rmin(xs), _rmax(xs), _rmin(ys), _rmax(ys)
         self.finite[idx] = functools.reduce(np.logical_and, np.isfinite(xs).T) & \
             functools.reduce(np.logical_and, np.isfinite(ys).T)
 
 
-# ----------------------------------------------------------------------------------------------------------
-# frame level: bounding boxes, raster size, early outs (compute_polygon_overlap, docs/toolkit.md §1.2)
-# ----------------------------------------------------------------------------------------------------------
-
 def _overlaps(s1: _Side, s2: _Side, bounds) -> np.ndarray:
-    n = s1.n
-    out = np.full(n, np.nan, dtype=_F64)
+    """Frame level: bounding boxes, raster size and early outs (compute_polygon_overlap, docs/toolkit.md §1.2)."""
+    out = np.full(s1.n, np.nan, dtype=_F64)
     live = (s1.kind != 0) & (s2.kind != 0) & s1.finite & s2.finite
     if not live.any():
         return out
     btop, bbottom, bleft, bright = bounds
     with np.errstate(all="ignore"):
         # bounds_round then bounds_intersection, all float32
-        l1 = np.maximum(np.floor(s1.left), bleft)
-        r1 = np.minimum(np.ceil(s1.right), bright)
-        t1 = np.maximum(np.floor(s1.top), btop)
-        b1 = np.minimum(np.ceil(s1.bottom), bbottom)
-        l2 = np.maximum(np.floor(s2.left), bleft)
-        r2 = np.minimum(np.ceil(s2.right), bright)
-        t2 = np.maximum(np.floor(s2.top), btop)
-        b2 = np.minimum(np.ceil(s2.bottom), bbottom)
-        x0 = np.minimum(l1, l2)
-        y0 = np.minimum(t1, t2)
-        width = _c_int(np.maximum(r1, r2) - x0) + 1
-        height = _c_int(np.maximum(b1, b2) - y0) + 1
-        a1f = (r1 - l1) * (b1 - t1)  # float32 products
-        a2f = (r2 - l2) * (b2 - t2)
-        a1 = a1f.astype(_F64)
-        a2 = a2f.astype(_F64)
+        l1, r1, t1, b1, l2, r2, t2, b2 = (
+            v for s in (s1, s2) for v in (np.maximum(np.floor(s.left), bleft), np.minimum(np.ceil(s.right), bright),
+                                          np.maximum(np.floor(s.top), btop), np.minimum(np.ceil(s.bottom), bbottom)))
+        x0, y0 = np.minimum(l1, l2), np.minimum(t1, t2)
+        width, height = _c_int(np.maximum(r1, r2) - x0) + 1, _c_int(np.maximum(b1, b2) - y0) + 1
+        a1f, a2f = (r1 - l1) * (b1 - t1), (r2 - l2) * (b2 - t2)  # float32 products
+        a1, a2 = a1f.astype(_F64), a2f.astype(_F64)
         early_a = (a1 / a2 < 1e-10) | (a2 / a1 < 1e-10) | (width < 1) | (height < 1)
         # bounds_overlap (float32): MAX(0, inter / (a1 + a2 - inter)) == 0  <=>  ratio <= 0 (NaN goes on)
         inter = (np.minimum(r1, r2) - np.maximum(l1, l2)) * (np.minimum(b1, b2) - np.maximum(t1, t2))
-        ratio = inter / (a1f + a2f - inter)
-        early_b = ratio <= 0
+        early_b = inter / (a1f + a2f - inter) <= 0
     out[live & (early_a | early_b)] = 0.0
     todo = np.flatnonzero(live & ~early_a & ~early_b)
     if todo.size:
@@ -232,8 +184,7 @@ class _Rounded:
     def __init__(self, side: _Side, todo: np.ndarray, x0, y0):
         m = todo.size
         self.is_rect = side.kind[todo] == 1
-        pos = np.full(side.n, -1, dtype=np.int64)
-        pos[todo] = np.arange(m)
+        pos = _index_of(todo, side.n)
         # rectangles: X0 <= X1, Y0 <= Y1 of the rounded corners (rows of frames that are rectangles)
         self.rect = np.zeros((m, 4), _F64)
         if side.rect_idx.size:
@@ -242,10 +193,7 @@ class _Rounded:
             sel = sel[keep]
             tx = _cround(side.rx[keep] - x0[todo[sel], None])
             ty = _cround(side.ry[keep] - y0[todo[sel], None])
-            self.rect[sel, 0] = _rmin(tx)
-            self.rect[sel, 1] = _rmax(tx)
-            self.rect[sel, 2] = _rmin(ty)
-            self.rect[sel, 3] = _rmax(ty)
+            self.rect[sel] = np.stack([_rmin(tx), _rmax(tx), _rmin(ty), _rmax(ty)], axis=1)
         # polygons: per vertex count, (positions in todo, X, Y) rounded (float64 holding float32 integers)
         self.polys = {}
         for nv, (idx, xs, ys) in side.polys.items():
@@ -261,14 +209,10 @@ class _Rounded:
 
 def _rect_extent(rect: np.ndarray, W: np.ndarray, H: np.ndarray):
     """Clipped pixel extent of rounded rectangles: (c0, c1, q0, q1); empty rectangles get c1 < c0."""
-    X0, X1, Y0, Y1 = rect[:, 0], rect[:, 1], rect[:, 2], rect[:, 3]
-    c0 = np.maximum(X0, 0.0)
-    c1 = np.minimum(X1, W - 1.0)
-    q0 = np.maximum(Y0, 0.0)
-    q1 = np.minimum(Y1, H - 1.0)
+    X0, X1, Y0, Y1 = rect.T
     empty = (X0 >= X1) | (Y0 >= Y1)  # a zero-width or zero-height rectangle paints nothing
-    c1 = np.where(empty, -_INF, c1)
-    return c0, c1, q0, q1
+    return (np.maximum(X0, 0.0), np.where(empty, -_INF, np.minimum(X1, W - 1.0)), np.maximum(Y0, 0.0),
+            np.minimum(Y1, H - 1.0))
 
 
 def _len(s, e):
@@ -278,14 +222,10 @@ def _len(s, e):
 
 def _raster_iou(s1: _Side, s2: _Side, todo: np.ndarray, x0, y0, width, height) -> np.ndarray:
     """float32(I) / float32(U) of the masks of frames ``todo`` on their W x H rasters at (x0, y0)."""
-    W = width[todo].astype(_F64)
-    H = height[todo].astype(_F64)
-    g1 = _Rounded(s1, todo, x0, y0)
-    g2 = _Rounded(s2, todo, x0, y0)
+    W, H = width[todo].astype(_F64), height[todo].astype(_F64)
+    g1, g2 = _Rounded(s1, todo, x0, y0), _Rounded(s2, todo, x0, y0)
     m = todo.size
-    area1 = np.zeros(m, _F64)
-    area2 = np.zeros(m, _F64)
-    inter = np.zeros(m, _F64)
+    area1, area2, inter = np.zeros((3, m), _F64)
 
     # rectangles: closed form
     c0a, c1a, q0a, q1a = _rect_extent(g1.rect, W, H)
@@ -306,48 +246,37 @@ def _raster_iou(s1: _Side, s2: _Side, todo: np.ndarray, x0, y0, width, height) -
                 continue
             f = sel[sel_mask]
             a, i = _poly_vs_rect(X[sel_mask], Y[sel_mask], W[f], H[f], ext[0][f], ext[1][f], ext[2][f], ext[3][f])
-            if swap:
-                area2[f] = a
-            else:
-                area1[f] = a
+            (area2 if swap else area1)[f] = a
             inter[f] = i
 
     # polygon vs polygon: scan the union of both row ranges
     pp = ~g1.is_rect & ~g2.is_rect
     if pp.any():
         for n1, (sel1, X1, Y1) in g1.polys.items():
-            pos1 = np.full(m, -1, dtype=np.int64)
-            pos1[sel1] = np.arange(sel1.size)
+            pos1 = _index_of(sel1, m)
             for n2, (sel2, X2, Y2) in g2.polys.items():
                 f = sel2[pos1[sel2] >= 0]
                 if not f.size:
                     continue
                 k1 = pos1[f]
-                k2 = _positions(sel2, f, m)
-                a1, a2, i = _poly_vs_poly(X1[k1], Y1[k1], X2[k2], Y2[k2], W[f], H[f])
-                area1[f] = a1
-                area2[f] = a2
-                inter[f] = i
+                k2 = _index_of(sel2, m)[f]
+                area1[f], area2[f], inter[f] = _poly_vs_poly(X1[k1], Y1[k1], X2[k2], Y2[k2], W[f], H[f])
 
     union = area1 + area2 - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return (inter.astype(_F32) / union.astype(_F32)).astype(_F64)
 
 
-def _positions(sel: np.ndarray, f: np.ndarray, m: int) -> np.ndarray:
-    """Index into ``sel`` of each frame position in ``f`` (all present)."""
+def _index_of(sel: np.ndarray, m: int) -> np.ndarray:
+    """Position in ``sel`` of each of the ``m`` frame positions (-1 where absent)."""
     pos = np.full(m, -1, dtype=np.int64)
     pos[sel] = np.arange(sel.size)
-    return pos[f]
+    return pos
 
 
-# ----------------------------------------------------------------------------------------------------------
-# row scanning (rasterize_polygon, docs/toolkit.md §1.3) and span counting
-#
-# A row's spans are (start, stop) pairs, stop exclusive (= last painted column + 1); an unused slot has
-# stop = _Mode.neg so that every length max(stop - start, 0) and every intersection is 0.
-# ----------------------------------------------------------------------------------------------------------
-
+# Row scanning (rasterize_polygon, docs/toolkit.md §1.3) and span counting. A row's spans are (start, stop) pairs,
+# stop exclusive (= last painted column + 1); an unused slot has stop = _Mode.neg so that every length
+# max(stop - start, 0) and every intersection is 0.
 class _Mode:
     """Number type of the row scan: int32 while coordinates are small (exact and fast), else float64.
 
@@ -357,10 +286,8 @@ class _Mode:
 
     def __init__(self, careful: bool):
         self.careful = careful
-        if careful:
-            self.dtype, self.big, self.neg = _F64, 1e300, -1e300
-        else:
-            self.dtype, self.big, self.neg = np.int32, np.int32(1 << 30), np.int32(-(1 << 30))
+        self.dtype, self.big, self.neg = ((_F64, 1e300, -1e300) if careful
+                                          else (np.int32, np.int32(1 << 30), np.int32(-(1 << 30))))
 
     def pick(self, value, mask, other):
         """``where(mask, other, value)`` without np.where: value + mask * (other - value).
@@ -373,9 +300,7 @@ class _Mode:
 def _row_ranges(ymin, ymax, H):
     """First row and row count of the raster rows [max(ymin,0), min(ymax,H-1)] (count 0 when empty)."""
     lo = np.maximum(ymin, 0.0)
-    hi = np.minimum(ymax, H - 1.0)
-    cnt = np.maximum(hi - lo + 1.0, 0.0).astype(np.int64)
-    return lo, cnt
+    return lo, np.maximum(np.minimum(ymax, H - 1.0) - lo + 1.0, 0.0).astype(np.int64)
 
 
 def _chunks(cnt):
@@ -401,8 +326,7 @@ def _frame_sums(values, cnt):
 def _poly_vs_rect(X, Y, W, H, c0, c1, q0, q1):
     """(polygon pixel count, intersection with the rectangle [c0,c1] x [q0,q1]) per frame."""
     lo, cnt = _row_ranges(_rmin(Y), _rmax(Y), H)
-    area = np.zeros(X.shape[0])
-    inter = np.zeros(X.shape[0])
+    area, inter = np.zeros((2, X.shape[0]))
     mode = _Mode(_needs_care(X, Y))
     for sl in _chunks(cnt):
         n = cnt[sl]
@@ -411,19 +335,16 @@ def _poly_vs_rect(X, Y, W, H, c0, c1, q0, q1):
         spans = _row_spans(X[sl], Y[sl], lo[sl], n, W[sl], mode)
         # the rectangle's columns per row: [c0, c1] on its rows q0..q1, nothing elsewhere
         before = np.clip(q0[sl] - lo[sl], 0, n).astype(np.int64)
-        inside = np.clip(q1[sl] - lo[sl] + 1.0, 0, n).astype(np.int64) - before
-        inside = np.maximum(inside, 0)
+        inside = np.maximum(np.clip(q1[sl] - lo[sl] + 1.0, 0, n).astype(np.int64) - before, 0)
         seg = np.stack([before, inside, n - before - inside], axis=1).ravel()
         stop = np.stack([np.full(n.size, mode.neg), _to(np.minimum(c1[sl] + 1.0, W[sl]), mode),
                          np.full(n.size, mode.neg)], axis=1).astype(mode.dtype).ravel()
-        rstop = np.repeat(stop, seg)
-        rstart = np.repeat(_to(c0[sl], mode), n)
+        rstop, rstart = np.repeat(stop, seg), np.repeat(_to(c0[sl], mode), n)
         area_row = inter_row = 0
         for st, sp in spans:
             area_row = area_row + np.maximum(sp - st, 0)
             inter_row = inter_row + np.maximum(np.minimum(sp, rstop) - np.maximum(st, rstart), 0)
-        area[sl] = _frame_sums(area_row, n)
-        inter[sl] = _frame_sums(inter_row, n)
+        area[sl], inter[sl] = _frame_sums(area_row, n), _frame_sums(inter_row, n)
     return area, inter
 
 
@@ -436,14 +357,13 @@ def _poly_vs_poly(X1, Y1, X2, Y2, W, H):
         n = cnt[sl]
         if not n.any():
             continue
-        sp1 = _row_spans(X1[sl], Y1[sl], lo[sl], n, W[sl], mode)
-        sp2 = _row_spans(X2[sl], Y2[sl], lo[sl], n, W[sl], mode)
+        sp1, sp2 = (_row_spans(X[sl], Y[sl], lo[sl], n, W[sl], mode) for X, Y in ((X1, Y1), (X2, Y2)))
         a1 = sum(np.maximum(p - s, 0) for s, p in sp1)
         a2 = sum(np.maximum(p - s, 0) for s, p in sp2)
         it = sum(np.maximum(np.minimum(p, q) - np.maximum(s, t), 0) for s, p in sp1 for t, q in sp2)
         for k, v in enumerate((a1, a2, it)):
             out[k, sl] = _frame_sums(v, n)
-    return out[0], out[1], out[2]
+    return out
 
 
 def _needs_care(X, Y) -> bool:
@@ -453,9 +373,7 @@ def _needs_care(X, Y) -> bool:
 
 def _to(values, mode: _Mode):
     """Integer-valued float64 -> the scan's number type, clipped inside its sentinel range."""
-    if mode.careful:
-        return np.clip(values, -1e299, 1e299)
-    return np.clip(values, -(1 << 29), 1 << 29).astype(np.int32)
+    return np.clip(values, -1e299, 1e299) if mode.careful else np.clip(values, -(1 << 29), 1 << 29).astype(np.int32)
 
 
 def _edge_nodes(X, Y, lo, cnt, mode: _Mode):
@@ -466,14 +384,12 @@ def _edge_nodes(X, Y, lo, cnt, mode: _Mode):
     The edge is active iff min(y_i, y_j) <= py <= max(y_i, y_j) and r != 0.
     """
     n = X.shape[1]
-    Xf = X.astype(_F32)
-    Yf = Y.astype(_F32)
+    Xf, Yf = X.astype(_F32), Y.astype(_F32)
     r = (np.roll(Yf, 1, axis=1) - Yf).astype(_F64)  # column i: y_(i-1) - y_i
     k = (np.roll(Xf, 1, axis=1) - Xf).astype(_F64)
     horizontal = r == 0
     starts = np.cumsum(cnt) - cnt
-    total = int(cnt.sum())
-    row = np.arange(total, dtype=_F64)
+    row = np.arange(int(cnt.sum()), dtype=_F64)
     nodes = []
     if not mode.careful:
         # All coordinates below 2**23: py - y_i is exact and (py - y_i) / r lies in [0, 1] iff the edge is
@@ -514,8 +430,7 @@ def _row_spans(X, Y, lo, cnt, W, mode: _Mode, generic: bool = False):
     """
     n = X.shape[1]
     if n < 4:  # pad with copies of the last vertex: zero-length edges add no nodes
-        X = np.concatenate([X, np.repeat(X[:, -1:], 4 - n, axis=1)], axis=1)
-        Y = np.concatenate([Y, np.repeat(Y[:, -1:], 4 - n, axis=1)], axis=1)
+        X, Y = (np.concatenate([A, np.repeat(A[:, -1:], 4 - n, axis=1)], axis=1) for A in (X, Y))
         n = 4
     nodes = _edge_nodes(X, Y, lo, cnt, mode)
     wr = np.repeat(_to(W, mode), cnt)
@@ -553,15 +468,13 @@ def _pair4(a, b, c, d, wr, mode: _Mode):
 def _pair_generic(v, wr, mode: _Mode):
     """The C pairing loop over any number of sorted nodes per row (mode.big padded), rows in parallel."""
     rows, n = v.shape
-    pos = np.zeros(rows, dtype=np.int64)
-    ar = np.arange(rows)
+    pos, ar = np.zeros(rows, dtype=np.int64), np.arange(rows)
     spans = []
     prev_stop = np.full(rows, mode.neg, dtype=v.dtype)
     for _ in range(n - 1):
         alive = pos < n - 1
         p = np.minimum(pos, n - 2)
-        x = v[ar, p]
-        y = v[ar, p + 1]
+        x, y = v[ar, p], v[ar, p + 1]
         eq = x == y
         ok = alive & ~eq & (y != mode.big)
         start = np.maximum(np.maximum(x, 0), prev_stop)

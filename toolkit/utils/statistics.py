@@ -1,17 +1,8 @@
-"""Per-sequence statistics of pysot's toolkit (docs/toolkit.md §2), same names, signatures and numbers.
+"""Per-sequence statistics of pysot's toolkit (docs/toolkit.md §2, also for ``ignore_unknown=False``, broken in
+pysot), same names, signatures and numbers. VOT-LT helpers (``determine_thresholds``, ``calculate_f1``) are left out.
 
-VOT: ``calculate_failures``, ``calculate_accuracy`` (rasterised overlaps, ``region.vot_overlap_traj``),
-``calculate_expected_overlap``.  OTB/OPE: ``overlap_ratio``, ``success_overlap``, ``success_error``.
-
-Divergences from pysot, all on inputs where pysot is broken:
-
-* ``calculate_accuracy(..., ignore_unknown=False)``: pysot replaces the overlaps by a list of booleans (a bug);
-  here frames that are ``[0]`` (unknown) in the *given* trajectory get overlap 0 - the VOT toolkit's intent -
-  while burn-in frames stay NaN.
-* an all-NaN trajectory gives accuracy NaN without numpy's "Mean of empty slice" warning.
-* ``overlap_ratio`` also accepts a single ``[x, y, w, h]`` per argument; division warnings are silenced
-  (the values, NaN for empty unions, are unchanged).
-VOT-LT helpers (``determine_thresholds``, ``calculate_f1``) are not provided.
+Beyond pysot: an all-NaN trajectory gives accuracy NaN without numpy's "Mean of empty slice" warning;
+``overlap_ratio`` also accepts a single ``[x, y, w, h]`` per argument, its division warnings silenced.
 """
 from __future__ import annotations
 
@@ -38,22 +29,13 @@ def calculate_failures(trajectory: Sequence[Sequence[float]]) -> Tuple[int, List
 
 def calculate_accuracy(pred_trajectory, gt_trajectory, burnin: int = 0, ignore_unknown: bool = True,
                        bound=None) -> Tuple[float, List[float]]:
-    """(accuracy, per-frame overlaps) of a VOT reset-protocol trajectory.
-
-    With ``burnin > 0`` every init frame ``[1]`` and the ``burnin - 1`` frames after it become ``[0]`` (so
-    their overlap is NaN).  Overlaps are computed on the first ``min(len(pred), len(gt))`` frames with
-    ``vot_overlap_traj(pred, gt, bound)``; special codes give NaN.  Accuracy is the NaN-mean (0 when there
-    are no frames).
-    """
+    """(accuracy, per-frame overlaps) of a VOT reset-protocol trajectory (docs/toolkit.md §2; 0 without frames)."""
     pred = list(pred_trajectory)
-    if burnin > 0:
-        burnt = list(pred)
-        for i, region in enumerate(pred):
-            if _is_code(region, 1):
-                for j in range(i, min(i + burnin, len(pred))):
-                    burnt[j] = [0]
-    else:
-        burnt = pred
+    burnt = list(pred)
+    for i, region in enumerate(pred if burnin > 0 else ()):
+        if _is_code(region, 1):
+            for j in range(i, min(i + burnin, len(pred))):
+                burnt[j] = [0]
     n = min(len(burnt), len(gt_trajectory))
     overlaps = vot_overlap_traj(burnt[:n], list(gt_trajectory[:n]), bound)
     if not ignore_unknown:
@@ -92,36 +74,24 @@ def success_overlap(gt_bb, result_bb, n_frame) -> np.ndarray:
     iou = np.ones(len(gt_bb)) * (-1)
     mask = np.sum(gt_bb[:, 2:] > 0, axis=1) == 2
     iou[mask] = overlap_ratio(gt_bb[mask], result_bb[mask])
-    success = np.zeros(len(thresholds_overlap))
-    for i, thr in enumerate(thresholds_overlap):
-        success[i] = np.sum(iou > thr) / float(n_frame)
-    return success
+    return np.array([np.sum(iou > thr) / float(n_frame) for thr in thresholds_overlap], dtype=np.float64)
 
 
 def success_error(gt_center, result_center, thresholds, n_frame) -> np.ndarray:
-    """Precision curve: fraction of ``n_frame`` with centre distance <= threshold.
-
-    Frames whose GT centre is not > 0 in both coordinates keep distance -1 and so count as successes
-    (pysot's asymmetry with ``success_overlap``); a NaN distance is a failure.
-    """
+    """Precision curve: fraction of ``n_frame`` with centre distance <= threshold (docs/toolkit.md §2: a GT centre
+    not > 0 in both coordinates keeps distance -1, a success, pysot's asymmetry with ``success_overlap``)."""
     gt_center = np.asarray(gt_center, dtype=np.float64)
     result_center = np.asarray(result_center, dtype=np.float64)
     dist = np.ones(len(gt_center)) * (-1)
     mask = np.sum(gt_center > 0, axis=1) == 2
     dist[mask] = np.sqrt(np.sum(np.power(gt_center[mask] - result_center[mask], 2), axis=1))
-    success = np.zeros(len(thresholds))
-    for i, thr in enumerate(thresholds):
-        success[i] = np.sum(dist <= thr) / float(n_frame)
-    return success
+    return np.array([np.sum(dist <= thr) / float(n_frame) for thr in thresholds], dtype=np.float64)
 
 
 def calculate_expected_overlap(fragments, fweights) -> np.ndarray:
-    """Expected-overlap curve (float32, length L) of an F x L NaN-padded fragment matrix.
+    """Expected-overlap curve (float32, length L) of an F x L NaN-padded fragment matrix (docs/toolkit.md §2).
 
-    ``eo[0] = 1``; for i >= 1, over the rows r with ``fragments[r, i]`` not NaN,
-    ``eo[i] = sum_r(mean(fragments[r, 1:i+1]) * w[r]) / sum_r(w[r])`` - column 0 is excluded and the mean
-    divides by i; ``eo[i] = 0`` when no row reaches column i.  Evaluated column by column with the same numpy
-    reductions as pysot, so the float32 values match bit for bit (O(F * L^2)).
+    Evaluated column by column with the same numpy reductions as pysot, so the float32 values match bit for bit.
     """
     fragments = np.asarray(fragments, dtype=np.float64)
     fweights = np.asarray(fweights, dtype=np.float64)

@@ -17,6 +17,7 @@ import numpy as np
 from sotbase.atomic import atomic_output
 from toolkit.evaluation.ope_benchmark import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
 from toolkit.evaluation.report import PRECISION_INDEX
+from toolkit.visualization.tables import sort_desc
 
 COLORS = ((1, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0), (0, 162 / 255, 232 / 255), (0.5, 0.5, 0.5),
           (0, 0, 1), (0, 1, 1), (136 / 255, 0, 21 / 255), (1, 127 / 255, 39 / 255), (0, 0, 0))
@@ -48,15 +49,20 @@ def save_figure(fig, path) -> Path:
     return path
 
 
+def _axes(figsize, title: str, xlabel: str, ylabel: str, grid_axis: str = "both"):
+    """A new figure's one subplot, with a grid, axis labels and a bold title."""
+    fig = new_figure(figsize)
+    ax = fig.add_subplot(111)
+    ax.grid(visible=True, axis=grid_axis)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title, fontweight="bold")
+    return fig, ax
+
+
 def _curve_plot(curves: Dict[str, np.ndarray], scores: Dict[str, float], thresholds: np.ndarray, title: str,
                 xlabel: str, ylabel: str, legend_loc: str, xstep: float, bold_name: Optional[str]):
-    fig = new_figure((6.4, 4.8))
-    ax = fig.add_subplot(111)
-    ax.grid(visible=True)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontweight="bold")
-    order = sorted(scores, key=lambda t: (np.isnan(scores[t]), -np.nan_to_num(scores[t], nan=0.0)))
+    fig, ax = _axes((6.4, 4.8), title, xlabel, ylabel)
+    order = sort_desc(scores, lambda t: scores[t])
     for idx, name in enumerate(order):
         ax.plot(thresholds, curves[name], label="[%.3f] %s" % (scores[name], name), **_style(idx))
     legend = ax.legend(loc=legend_loc, labelspacing=0.2)
@@ -79,12 +85,8 @@ def _curve_plot(curves: Dict[str, np.ndarray], scores: Dict[str, float], thresho
 
 def _mean_over(ret: Dict[str, Dict[str, np.ndarray]], videos: Iterable[str]) -> Dict[str, np.ndarray]:
     keep = set(videos)
-    out = {}
-    for tracker, per_video in ret.items():
-        values = [np.asarray(v, float) for k, v in per_video.items() if k in keep]
-        if values:
-            out[tracker] = np.mean(values, axis=0)
-    return out
+    values = {t: [np.asarray(v, float) for k, v in per_video.items() if k in keep] for t, per_video in ret.items()}
+    return {t: np.mean(v, axis=0) for t, v in values.items() if v}
 
 
 def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: str, precision_ret=None,
@@ -95,21 +97,18 @@ def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: 
     suffix = f"{_safe(name)}_{_safe(attr)}.png"
     where = f"on {name}" if attr == "ALL" else f"- {attr}"
     paths = []
-    curves = _mean_over(success_ret, videos)
-    if curves:
-        scores = {t: float(np.mean(c)) for t, c in curves.items()}
-        fig = _curve_plot(curves, scores, SUCCESS_THRESHOLDS, f"Success plots of OPE {where}",
-                          "Overlap threshold", "Success rate", "lower left", 0.1, bold_name)
-        paths.append(save_figure(fig, out_dir / f"success_{suffix}"))
     for kind, ret, thr, label, step in (
+            ("success", success_ret, SUCCESS_THRESHOLDS, "Success plots", 0.1),
             ("precision", precision_ret, PRECISION_THRESHOLDS, "Precision plots", 5.0),
             ("norm_precision", norm_precision_ret, NORM_PRECISION_THRESHOLDS, "Normalized Precision plots", 0.05)):
         curves = _mean_over(ret, videos) if ret else {}
         if not curves:
             continue
-        scores = {t: float(c[PRECISION_INDEX]) for t, c in curves.items()}
-        fig = _curve_plot(curves, scores, thr, f"{label} of OPE {where}", "Location error threshold",
-                          "Precision", "lower right", step, bold_name)
+        success = kind == "success"  # AUC = mean of the curve; precisions at 20 px / 0.20
+        scores = {t: float(np.mean(c) if success else c[PRECISION_INDEX]) for t, c in curves.items()}
+        fig = _curve_plot(curves, scores, thr, f"{label} of OPE {where}",
+                          *(("Overlap threshold", "Success rate", "lower left") if success else
+                            ("Location error threshold", "Precision", "lower right")), step, bold_name)
         paths.append(save_figure(fig, out_dir / f"{kind}_{suffix}"))
     return paths
 
@@ -117,31 +116,22 @@ def draw_success_precision(success_ret, name: str, videos: Iterable[str], attr: 
 def draw_ope_plots(name: str, attributes: Dict[str, Sequence[str]], success_ret, precision_ret=None,
                    norm_precision_ret=None, out_dir=".", bold_name: Optional[str] = None) -> List[Path]:
     """Success/precision plots for 'ALL' and every attribute that has videos."""
-    paths = []
-    for attr, videos in attributes.items():
-        if videos:
-            paths += draw_success_precision(success_ret, name, videos, attr, precision_ret, norm_precision_ret,
-                                            bold_name=bold_name, out_dir=out_dir)
-    return paths
+    return [path for attr, videos in attributes.items() if videos
+            for path in draw_success_precision(success_ret, name, videos, attr, precision_ret, norm_precision_ret,
+                                               bold_name=bold_name, out_dir=out_dir)]
 
 
 def draw_eao_curve(curves: Dict[str, np.ndarray], eao: Dict[str, float], interval: Tuple[int, int], name: str,
                    path, tag: str = "all") -> Path:
     """Expected overlap vs sequence length (index i = length i+1), the EAO interval shaded."""
-    fig = new_figure((8, 4.8))
-    ax = fig.add_subplot(111)
-    ax.grid(visible=True)
+    fig, ax = _axes((8, 4.8), f"Expected overlap curves on {name}" + ("" if tag == "all" else f" - {tag}"),
+                    "Sequence length", "Expected overlap")
     low, high = interval
     ax.axvspan(low, high, color=(0.5, 0.5, 0.5), alpha=0.2, label=f"interval {low}-{high}")
-    order = sorted(curves, key=lambda t: (np.isnan(eao.get(t, np.nan)), -np.nan_to_num(eao.get(t, np.nan))))
-    for idx, tracker in enumerate(order):
+    for idx, tracker in enumerate(sort_desc(curves, lambda t: eao.get(t, np.nan))):
         eo = np.asarray(curves[tracker], float)
         ax.plot(np.arange(1, len(eo) + 1), eo, label="[%.3f] %s" % (eao.get(tracker, np.nan), tracker),
                 **_style(idx))
-    ax.set_xlabel("Sequence length")
-    ax.set_ylabel("Expected overlap")
-    title = f"Expected overlap curves on {name}" + ("" if tag == "all" else f" - {tag}")
-    ax.set_title(title, fontweight="bold")
     ax.set_ylim(0, 1.03)
     ax.legend(loc="upper right", labelspacing=0.2)
     return save_figure(fig, path)
@@ -149,12 +139,9 @@ def draw_eao_curve(curves: Dict[str, np.ndarray], eao: Dict[str, float], interva
 
 def draw_eao_tags(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], name: str, path) -> Path:
     """Grouped bars: one group per tag, one bar per tracker (ordered by EAO on 'all')."""
-    fig = new_figure((max(6.4, 1.4 * len(tags) + 2), 4.8))
-    ax = fig.add_subplot(111)
-    ax.grid(visible=True, axis="y")
+    fig, ax = _axes((max(6.4, 1.4 * len(tags) + 2), 4.8), f"EAO per attribute on {name}", "", "EAO", "y")
     key = "all" if "all" in tags else tags[0]
-    order = sorted(eao_result, key=lambda t: (np.isnan(eao_result[t].get(key, np.nan)),
-                                              -np.nan_to_num(eao_result[t].get(key, np.nan))))
+    order = sort_desc(eao_result, lambda t: eao_result[t].get(key, np.nan))
     width = 0.8 / max(len(order), 1)
     x = np.arange(len(tags))
     for idx, tracker in enumerate(order):
@@ -164,8 +151,6 @@ def draw_eao_tags(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], 
                label="[%.3f] %s" % (eao_result[tracker].get(key, np.nan), tracker))
     ax.set_xticks(x)
     ax.set_xticklabels(tags, rotation=20)
-    ax.set_ylabel("EAO")
-    ax.set_title(f"EAO per attribute on {name}", fontweight="bold")
     ax.legend(loc="upper right", labelspacing=0.2, fontsize="small")
     return save_figure(fig, path)
 

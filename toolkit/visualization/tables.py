@@ -18,10 +18,8 @@ WEAK = Fore.RED
 
 
 def use_color(color: Optional[bool] = None, stream=None) -> bool:
-    if color is not None:
-        return bool(color)
-    stream = sys.stdout if stream is None else stream
-    return bool(getattr(stream, "isatty", lambda: False)())
+    """`color` when given, else whether `stream` (default stdout) is a terminal."""
+    return bool(color) if color is not None else bool(getattr(stream or sys.stdout, "isatty", lambda: False)())
 
 
 def _paint(text: str, style: str, on: bool) -> str:
@@ -34,31 +32,33 @@ def _num(v) -> float:
 
 def _best_mask(values: Sequence[float], higher_is_better: bool) -> List[bool]:
     finite = [v for v in values if not math.isnan(v)]
-    if not finite:
-        return [False] * len(values)
-    best = max(finite) if higher_is_better else min(finite)
-    return [(not math.isnan(v)) and v == best for v in values]
+    best = (max(finite) if higher_is_better else min(finite)) if finite else None
+    return [v == best for v in values]  # NaN equals nothing
 
 
-def _sort_desc(items, key):
+def sort_desc(items, key):
     """Stable sort, largest first, NaN last."""
     return sorted(items, key=lambda it: (math.isnan(key(it)), -key(it) if not math.isnan(key(it)) else 0))
 
 
 def _render(header: str, rows: List[List[str]], fmts: List[str], values: List[List[float]],
-            higher: List[Optional[bool]], color: bool) -> str:
-    """rows[i][0] is the name cell; values/fmts/higher describe the numeric columns (higher None = no mark)."""
+            higher: List[bool], color: bool) -> str:
+    """rows[i][0] is the name cell; values/fmts/higher describe the numeric columns (the best one marked)."""
     bar = "-" * len(header)
-    marks = [_best_mask([r[c] for r in values], h) if h is not None else [False] * len(values)
-             for c, h in enumerate(higher)]
-    lines = [bar, header, bar]
-    for i, (name_cell, vals) in enumerate(zip(rows, values)):
-        cells = [name_cell[0]]
-        for c, (fmt, v) in enumerate(zip(fmts, vals)):
-            cells.append(_paint(fmt.format(v), BEST, color and marks[c][i]))
-        lines.append("|" + "|".join(cells) + "|")
-    lines.append(bar)
-    return "\n".join(lines)
+    marks = [_best_mask([r[c] for r in values], h) for c, h in enumerate(higher)]
+    lines = ["|" + "|".join([name_cell[0]] + [_paint(fmt.format(v), BEST, color and marks[c][i])
+                                              for c, (fmt, v) in enumerate(zip(fmts, vals))]) + "|"
+             for i, (name_cell, vals) in enumerate(zip(rows, values))]
+    return "\n".join([bar, header, bar] + lines + [bar])
+
+
+def _video_table(trackers: List[str], name_w: int, group_w: int, sub_header: str, videos, cells) -> str:
+    """pysot's per-video tables: a row per video of each tracker's cells, `cells(tracker, video)` (painted)."""
+    header1 = f"|{'Tracker name':^{name_w}}|" + "".join(f"{t:^{group_w}}|" for t in trackers)
+    header2 = f"|{'Video name':^{name_w}}|" + sub_header * len(trackers)
+    bar = "-" * len(header1)
+    rows = [f"|{video:^{name_w}}|" + "".join(c + "|" for t in trackers for c in cells(t, video)) for video in videos]
+    return "\n".join([bar, header1, bar, header2, bar] + rows + [bar])
 
 
 # -- VOT --------------------------------------------------------------------------------------------
@@ -74,22 +74,14 @@ def vot_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> 
     with_eao = all("all" in (row.get("eao") or {}) for row in summary.values())
     header = f"|{'Tracker Name':^{n}}|{'Accuracy':^10}|{'Robustness':^12}|{'Lost Number':^13}|"
     fmts = ["{:^10.3f}", "{:^12.3f}", "{:^13.1f}"]
-    higher: List[Optional[bool]] = [True, False, False]
+    higher = [True, False, False]
     names = list(summary)
     if with_eao:
-        header += f"{'EAO':^7}|"
-        fmts.append("{:^7.3f}")
-        higher.append(True)
-        names = [t for t, _ in _sort_desc(summary.items(), lambda it: _num(it[1]["eao"]["all"]))][:topk]
-    rows, values = [], []
-    for t in names:
-        r = summary[t]
-        vals = [_num(r["accuracy"]), _num(r["robustness"]), _num(r["lost_number"])]
-        if with_eao:
-            vals.append(_num(r["eao"]["all"]))
-        rows.append([f"{t:^{n}}"])
-        values.append(vals)
-    return _render(header, rows, fmts, values, higher, color)
+        header, fmts, higher = header + f"{'EAO':^7}|", fmts + ["{:^7.3f}"], higher + [True]
+        names = [t for t, _ in sort_desc(summary.items(), lambda it: _num(it[1]["eao"]["all"]))][:topk]
+    values = [[_num(summary[t][k]) for k in ("accuracy", "robustness", "lost_number")]
+              + ([_num(summary[t]["eao"]["all"])] if with_eao else []) for t in names]
+    return _render(header, [[f"{t:^{n}}"] for t in names], fmts, values, higher, color)
 
 
 def eao_table(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], topk: int = 10,
@@ -101,11 +93,10 @@ def eao_table(eao_result: Dict[str, Dict[str, float]], tags: Sequence[str], topk
     widths = [max(len(tag) + 2, 7) for tag in tags]
     header = f"|{'Tracker Name':^{n}}|" + "".join(f"{tag:^{w}}|" for tag, w in zip(tags, widths))
     key = tags[0] if "all" not in tags else "all"
-    ordered = _sort_desc(eao_result.items(), lambda it: _num(it[1].get(key)))[:topk]
-    rows = [[f"{t:^{n}}"] for t, _ in ordered]
+    ordered = sort_desc(eao_result.items(), lambda it: _num(it[1].get(key)))[:topk]
     values = [[_num(r.get(tag)) for tag in tags] for _, r in ordered]
-    fmts = [f"{{:^{w}.3f}}" for w in widths]
-    return _render(header, rows, fmts, values, [True] * len(tags), color)
+    return _render(header, [[f"{t:^{n}}"] for t, _ in ordered], [f"{{:^{w}.3f}}" for w in widths], values,
+                   [True] * len(tags), color)
 
 
 def vot_video_table(ar_result: Dict[str, dict], helight_threshold: float = 0.5, color: bool = False) -> str:
@@ -116,23 +107,16 @@ def vot_video_table(ar_result: Dict[str, dict], helight_threshold: float = 0.5, 
     trackers = list(ar_result)
     if not trackers:
         return ""
-    header1 = f"|{'Tracker name':^14}|" + "".join(f"{t:^17}|" for t in trackers)
-    header2 = f"|{'Video name':^14}|" + "".join(f"{'Acc':^8}|{'LN':^8}|" for _ in trackers)
-    bar = "-" * len(header1)
-    lines = [bar, header1, bar, header2, bar]
-    videos = list(ar_result[trackers[-1]]["overlaps"])
-    for video in videos:
-        row = f"|{video:^14}|"
-        for t in trackers:
-            ov = ar_result[t]["overlaps"].get(video)
-            acc = float(np.nanmean(ov)) if ov is not None and not np.all(np.isnan(ov)) else float("nan")
-            fails = ar_result[t]["failures"].get(video)
-            ln = float(np.mean(fails)) if fails else float("nan")
-            row += _paint(f"{acc:^8.3f}", WEAK, color and acc < helight_threshold) + "|"
-            row += _paint(f"{ln:^8.3f}", WEAK, color and ln > 0) + "|"
-        lines.append(row)
-    lines.append(bar)
-    return "\n".join(lines)
+
+    def cells(t: str, video: str):
+        ov = ar_result[t]["overlaps"].get(video)
+        acc = float(np.nanmean(ov)) if ov is not None and not np.all(np.isnan(ov)) else float("nan")
+        fails = ar_result[t]["failures"].get(video)
+        ln = float(np.mean(fails)) if fails else float("nan")
+        return (_paint(f"{acc:^8.3f}", WEAK, color and acc < helight_threshold),
+                _paint(f"{ln:^8.3f}", WEAK, color and ln > 0))
+
+    return _video_table(trackers, 14, 17, f"{'Acc':^8}|{'LN':^8}|", list(ar_result[trackers[-1]]["overlaps"]), cells)
 
 
 # -- OPE --------------------------------------------------------------------------------------------
@@ -143,7 +127,7 @@ def ope_table(summary: Dict[str, dict], color: bool = False, topk: int = 20) -> 
         return ""
     n = max(max(len(t) for t in summary) + 2, 12)
     header = f"|{'Tracker name':^{n}}|{'Success':^9}|{'Norm Precision':^16}|{'Precision':^11}|"
-    ordered = _sort_desc(summary.items(), lambda it: _num(it[1]["success_auc"]))[:topk]
+    ordered = sort_desc(summary.items(), lambda it: _num(it[1]["success_auc"]))[:topk]
     rows = [[f"{t:^{n}}"] for t, _ in ordered]
     values = [[_num(r["success_auc"]), float(r.get("norm_precision") or 0.0), float(r.get("precision") or 0.0)]
               for _, r in ordered]
@@ -157,19 +141,11 @@ def ope_video_table(success_ret: Dict[str, dict], precision_ret: Dict[str, dict]
     trackers = list(success_ret)
     if not trackers:
         return ""
-    header1 = f"|{'Tracker name':^21}|" + "".join(f"{t:^21}|" for t in trackers)
-    header2 = f"|{'Video name':^21}|" + "".join(f"{'success':^9}|{'precision':^11}|" for _ in trackers)
-    bar = "-" * len(header1)
-    lines = [bar, header1, bar, header2, bar]
-    for video in success_ret[trackers[-1]]:
-        row = f"|{video:^21}|"
-        for t in trackers:
-            s = success_ret[t].get(video)
-            p = precision_ret.get(t, {}).get(video)
-            s = float(np.mean(s)) if s is not None else float("nan")
-            p = float(np.mean(p)) if p is not None else float("nan")
-            row += _paint(f"{s:^9.3f}", WEAK, color and s < helight_threshold) + "|"
-            row += _paint(f"{p:^11.3f}", WEAK, color and p < helight_threshold) + "|"
-        lines.append(row)
-    lines.append(bar)
-    return "\n".join(lines)
+
+    def cells(t: str, video: str):
+        s, p = (float("nan") if c is None else float(np.mean(c))
+                for c in (success_ret[t].get(video), precision_ret.get(t, {}).get(video)))
+        return (_paint(f"{s:^9.3f}", WEAK, color and s < helight_threshold),
+                _paint(f"{p:^11.3f}", WEAK, color and p < helight_threshold))
+
+    return _video_table(trackers, 21, 21, f"{'success':^9}|{'precision':^11}|", success_ret[trackers[-1]], cells)
