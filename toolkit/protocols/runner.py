@@ -31,8 +31,9 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
+from toolkit.datasets.base import select_videos
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
@@ -40,8 +41,8 @@ from toolkit.protocols.writers import ResultLayout, layout_name_for, make_layout
 from toolkit.utils.errors import ToolkitError
 from sotbase.system import available_cores  # noqa: F401  (re-exported)
 
-__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "select_videos", "default_protocol",
-           "available_cores", "THREADS_ENV"]
+__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "default_protocol", "available_cores",
+           "THREADS_ENV"]
 
 THREADS_ENV = "TOOLKIT_THREADS_PER_WORKER"
 PROTOCOLS = ("reset", "ope")
@@ -114,21 +115,6 @@ def default_protocol(dataset) -> str:
     if proto:
         return proto
     return "reset" if getattr(dataset, "name", "") in _VOT_RESET else "ope"
-
-
-def select_videos(dataset, names: Optional[Iterable[str]] = None) -> list:
-    """All videos in the dataset's (sorted) order, or the named ones; an unknown name is a ToolkitError."""
-    videos = list(dataset)
-    if not names:
-        return videos
-    by_name = {v.name: v for v in videos}
-    names = list(names)
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        known = ", ".join(sorted(by_name)[:10]) + (" ..." if len(by_name) > 10 else "")
-        raise ToolkitError(f"dataset {getattr(dataset, 'name', '?')!r} has no video(s) {', '.join(unknown)} "
-                           f"(videos: {known})")
-    return [by_name[n] for n in names]
 
 
 def run_video(tracker, video, protocol: str, layout: ResultLayout, index: int = 0,
@@ -271,7 +257,7 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
     summary = RunSummary(name, tracker_name, protocol, layout_obj.name, str(layout_obj.root))
 
     todo = []
-    for index, video in enumerate(select_videos(dataset, videos)):
+    for index, video in enumerate(select_videos(dataset, videos or None)):
         gt = getattr(video, "gt_traj", None)
         frames = len(gt) if gt is not None else None
         if layout_obj.is_done(video.name, frames):
