@@ -33,16 +33,15 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
+from sotbase.system import available_cores
 from toolkit.datasets.base import select_videos
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
 from toolkit.protocols.writers import ResultLayout, layout_name_for, make_layout
 from toolkit.utils.errors import ToolkitError
-from sotbase.system import available_cores  # noqa: F401  (re-exported)
 
-__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "default_protocol", "available_cores",
-           "THREADS_ENV"]
+__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "default_protocol", "THREADS_ENV"]
 
 THREADS_ENV = "TOOLKIT_THREADS_PER_WORKER"
 PROTOCOLS = ("reset", "ope")
@@ -111,10 +110,7 @@ class RunSummary:
 
 def default_protocol(dataset) -> str:
     """The dataset's own `protocol` attribute, else pysot's rule (reset for VOT2016-2019, one-pass otherwise)."""
-    proto = getattr(dataset, "protocol", None)
-    if proto:
-        return proto
-    return "reset" if getattr(dataset, "name", "") in _VOT_RESET else "ope"
+    return getattr(dataset, "protocol", None) or ("reset" if getattr(dataset, "name", "") in _VOT_RESET else "ope")
 
 
 def run_video(tracker, video, protocol: str, layout: ResultLayout, index: int = 0,
@@ -132,8 +128,6 @@ def run_video(tracker, video, protocol: str, layout: ResultLayout, index: int = 
                             traceback=traceback.format_exc())
     return VideoOutcome(name, "done", index, frames=len(frames), seconds=record.total_time, lost=record.lost)
 
-
-# ------------------------------------------------------------------------------------------------ building
 
 def _build_tracker(factory: Callable, num_threads: Optional[int]):
     if num_threads is not None:
@@ -211,8 +205,6 @@ def _terminate(executor: cf.ProcessPoolExecutor) -> None:
         p.join(timeout=5)
 
 
-# ------------------------------------------------------------------------------------------------ logging
-
 def _line(outcome: VideoOutcome, protocol: str) -> str:
     """pysot's console line for a finished video (docs/toolkit.md §7.2/§7.3)."""
     if protocol == "reset":
@@ -231,8 +223,6 @@ def _write(msg: str, stream=None) -> None:
     from tqdm import tqdm
     tqdm.write(msg, file=stream or sys.stdout)
 
-
-# ------------------------------------------------------------------------------------------------ dataset
 
 def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_dir="results",
                 protocol: Optional[str] = None, layout: Optional[str] = None,
@@ -258,8 +248,7 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
 
     todo = []
     for index, video in enumerate(select_videos(dataset, videos or None)):
-        gt = getattr(video, "gt_traj", None)
-        frames = len(gt) if gt is not None else None
+        frames = len(video.gt_traj) if getattr(video, "gt_traj", None) is not None else None
         if layout_obj.is_done(video.name, frames):
             summary.outcomes.append(VideoOutcome(video.name, "skipped", index))
         else:
