@@ -10,7 +10,6 @@ status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import glob
 import os
 import sys
@@ -145,28 +144,21 @@ def run(args) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _plain_warnings():
-    """Warnings as 'warning: message' lines on stderr (no source line), restored afterwards."""
-    old = warnings.formatwarning
-    warnings.formatwarning = lambda message, category, *a, **k: f"warning: {message}\n"
-    try:
-        yield
-    finally:
-        warnings.formatwarning = old
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    with _plain_warnings():
-        try:
-            return run(args)
-        except (UserError, OSError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_DATA_ERROR
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
+    # warnings as 'warning: message' lines on stderr (no source line), restored afterwards
+    old = warnings.formatwarning
+    warnings.formatwarning = lambda message, *a, **k: f"warning: {message}\n"
+    try:
+        return run(args)
+    except (UserError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        warnings.formatwarning = old
 
 
 if __name__ == "__main__":
