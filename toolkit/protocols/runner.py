@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
 from sotbase.system import available_cores
-from toolkit.datasets.base import select_videos
+from toolkit.datasets.base import PROTOCOLS, select_videos
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
@@ -44,7 +44,6 @@ from toolkit.utils.errors import ToolkitError
 __all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "default_protocol", "THREADS_ENV"]
 
 THREADS_ENV = "TOOLKIT_THREADS_PER_WORKER"
-PROTOCOLS = ("reset", "ope")
 _VOT_RESET = ("VOT2016", "VOT2017", "VOT2018", "VOT2019")
 
 
