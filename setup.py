@@ -4,12 +4,7 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
-
-
-def read_requirements():
-    lines = (HERE / "requirements.txt").read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
-
+REQUIREMENTS = (HERE / "requirements.txt").read_text().splitlines()
 
 setup(
     name="pysot-ss",  # not "pysot": that name on the package index is an unrelated library
@@ -19,7 +14,7 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["pysot_ss", "pysot_ss.*", "sotbase", "sotbase.*", "toolkit", "toolkit.*"]),
     python_requires=">=3.10",
-    install_requires=read_requirements(),
+    install_requires=[ln.strip() for ln in REQUIREMENTS if ln.strip() and not ln.startswith("#")],
     extras_require={
         "dev": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3", "vot-trax>=4.0.1"],
         # the official VOT toolkit. attributee 0.1.10 breaks `import vot` (dataclass_transform TypeError on
@@ -27,9 +22,5 @@ setup(
         # opencv-contrib-python-headless (losing the CSRT/KCF trackers): see docs/vot_toolkit.md for the fix.
         "vot": ["vot-toolkit>=0.9,<0.10", "vot-trax>=4.0.1", "attributee>=0.1.8,<0.1.10"],
     },
-    entry_points={
-        "console_scripts": [
-            "pysot-ss-eval=toolkit.cli.eval:main",
-        ],
-    },
+    entry_points={"console_scripts": ["pysot-ss-eval=toolkit.cli.eval:main"]},
 )

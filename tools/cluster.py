@@ -22,7 +22,7 @@ from pysot_ss.core.distributed import resolve_device  # noqa: E402
 from sotbase.errors import UserError  # noqa: E402
 
 
-def parse_args(argv=None):
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="cluster the training images with a stage-1 backbone")
     p.add_argument("--config", "--cfg", dest="cfg", required=True,
                    help="experiment YAML (model and DATASET of the run); --cfg is an alias")
@@ -30,11 +30,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default="", help="clusters JSON (default: CLUSTER.OUTPUT or OUTPUT_DIR/clusters.json)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
     p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
+    args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         cfg = load_cfg(args.cfg, args.opts)

@@ -13,7 +13,6 @@ generated data, finished checkpoints (training resumes) and finished videos (tes
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import subprocess
 import sys

@@ -19,7 +19,7 @@ from pysot_ss.core.tester import run_test  # noqa: E402
 from sotbase.errors import UserError  # noqa: E402
 
 
-def parse_args(argv=None):
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="track a benchmark with the VOT reset or the one-pass protocol")
     p.add_argument("--dataset", required=True,
                    help="VOT2016, VOT2017, VOT2018, VOT2019, OTB100 (= OTB2015), OTB50, OTB2013, GOT-10k, LaSOT, "
@@ -44,11 +44,7 @@ def parse_args(argv=None):
     p.add_argument("--device", default="", help="cpu, cuda, cuda:N or auto (default: DEVICE of the config)")
     p.add_argument("--no_progress", action="store_true", help="no tqdm progress bars")
     p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
+    args = p.parse_args(argv)
     try:
         return run_test(args.dataset, config=args.config or None, snapshot=args.snapshot or None,
                         video=args.video, vis=args.vis, dataset_root=args.dataset_root or None,

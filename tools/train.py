@@ -26,18 +26,6 @@ from pysot_ss.utils.logging import close_logger, setup_logger  # noqa: E402
 from sotbase.errors import UserError  # noqa: E402
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="train a SiamFC / S2SiamFC model")
-    p.add_argument("--config", "--cfg", dest="cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
-    p.add_argument("--resume", default=None,
-                   help="'auto' (latest checkpoint_e*.pth in OUTPUT_DIR) or a checkpoint path "
-                        "(default: TRAIN.RESUME of the config)")
-    p.add_argument("--seed", type=int, default=None, help="overrides SEED")
-    p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
-    p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
-    return p.parse_args(argv)
-
-
 def prepare_data(cfg, dist_info: du.DistInfo) -> None:
     """The explicit data step: every ROOT must exist; only the default synthetic folder is generated when missing
     (DATASET.GENERATE_IF_MISSING, by rank 0; every rank checks, so all fail together)."""
@@ -48,7 +36,15 @@ def prepare_data(cfg, dist_info: du.DistInfo) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    p = argparse.ArgumentParser(description="train a SiamFC / S2SiamFC model")
+    p.add_argument("--config", "--cfg", dest="cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
+    p.add_argument("--resume", default=None,
+                   help="'auto' (latest checkpoint_e*.pth in OUTPUT_DIR) or a checkpoint path "
+                        "(default: TRAIN.RESUME of the config)")
+    p.add_argument("--seed", type=int, default=None, help="overrides SEED")
+    p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
+    p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
+    args = p.parse_args(argv)
     try:
         cfg = load_cfg(args.cfg, args.opts)
     except (UserError, OSError) as e:

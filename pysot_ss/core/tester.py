@@ -28,8 +28,8 @@ from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.tracker.builder import needs_weights
 from sotbase.errors import UserError
 from sotbase.registry import RegistryError
-from toolkit.datasets import DatasetFactory, split_custom
-from toolkit.protocols import result_name, results_root, run_dataset, select_videos
+from toolkit.datasets import DatasetFactory, select_videos, split_custom
+from toolkit.protocols import result_name, results_root, run_dataset
 from toolkit.protocols.display import open_display
 
 __all__ = ["TesterError", "TrackerFactory", "build_test_config", "make_tracker_factory",
@@ -181,7 +181,7 @@ def run_test(dataset: str, config: Optional[str] = None, snapshot: Optional[str]
     try:
         result_name(name, "--tracker_name")  # the snapshot's name and the tracker type are plain names
         root = results_root(results_dir, str(ds.name), name)
-        select_videos(ds, [video] if video else None)
+        select_videos(ds, video or None)
     except UserError as e:
         raise TesterError(str(e)) from None
 

@@ -4,15 +4,12 @@
     python tools/eval.py -d OTB100 --format json > otb.json
     python tools/eval.py -d custom:mydata --dataset_root data/mydata --protocol reset --eao_interval 20 80 --plot plots/
 
-Trackers are the sorted folder names `<tracker_path>/<dataset>/<prefix>*`. The reset protocol (VOT) gives
-Accuracy / Robustness / Lost Number / EAO per tag, the one-pass protocol success AUC / precision@20 /
-normalised precision@0.2. Bad data (a UserError, incl. result-file parse errors naming file:line) ends with
-a message on stderr and exit status 2, without a traceback.
+Bad data (a UserError, incl. result-file parse errors naming file:line) ends with a message on stderr and exit
+status 2, without a traceback.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import glob
 import os
 import sys
@@ -61,41 +58,30 @@ def find_trackers(tracker_path: str, dataset: str, prefix: str) -> List[str]:
     return names
 
 
-def default_tags(dataset) -> List[str]:
-    """The six VOT tags the dataset has ('all' always); 'empty' only on request."""
-    have = set(getattr(dataset, "tags", None) or ["all"])
-    return [t for t in VOT_TAGS if t in have] or ["all"]
-
-
-def _evaluate_reset(args, dataset, trackers, videos, progress):
-    tags = list(dict.fromkeys(args.tags)) if args.tags else default_tags(dataset)
+def _evaluate_reset(args, dataset, trackers, videos):
     known = list(getattr(dataset, "tags", None) or ["all"])
+    tags = list(dict.fromkeys(args.tags)) if args.tags else [t for t in VOT_TAGS if t in known] or ["all"]
     unknown = [t for t in tags if t not in known]
     if unknown:
         raise ToolkitError(f"unknown EAO tag(s) {', '.join(unknown)} for {dataset.name}; available: {', '.join(known)}")
     eao_bench = EAOBenchmark(dataset, tags=tags, interval=args.eao_interval, videos=videos)  # fails early
     ar_bench = AccuracyRobustnessBenchmark(dataset, videos=videos)
-    ar_result = run_per_tracker(ar_bench, "eval", trackers, args.num, desc="eval ar", progress=progress)
-    eao_curves = run_per_tracker(eao_bench, "eval_curves", trackers, args.num, desc="eval eao", progress=progress)
+    ar_result = run_per_tracker(ar_bench, "eval", trackers, args.num, desc="eval ar")
+    eao_curves = run_per_tracker(eao_bench, "eval_curves", trackers, args.num, desc="eval eao")
     eao_result = {t: r["eao"] for t, r in eao_curves.items()}
     summary = vot_summary(ar_result, eao_result, video_level=args.show_video_level)
     return {"summary": summary, "ar": ar_result, "eao": eao_result, "eao_curves": eao_curves, "tags": tags,
             "interval": (eao_bench.low, eao_bench.high)}
 
 
-def _evaluate_ope(args, dataset, trackers, videos, progress):
+def _evaluate_ope(args, dataset, trackers, videos):
     bench = OPEBenchmark(dataset, videos=videos)
-    success = run_per_tracker(bench, "eval_success", trackers, args.num, desc="eval success", progress=progress)
-    precision = run_per_tracker(bench, "eval_precision", trackers, args.num, desc="eval precision",
-                                progress=progress)
-    norm = run_per_tracker(bench, "eval_norm_precision", trackers, args.num, desc="eval norm precision",
-                           progress=progress)
-    summary = ope_summary(success, precision, norm, video_level=args.show_video_level)
-    attributes = bench.attributes()
-    if videos is not None:
-        attributes = {a: [v for v in vs if v in videos] for a, vs in attributes.items()}
-    return {"summary": summary, "success": success, "precision": precision, "norm_precision": norm,
-            "attributes": attributes}
+    out = {key: run_per_tracker(bench, "eval_" + key, trackers, args.num, desc="eval " + key.replace("_", " "))
+           for key in ("success", "precision", "norm_precision")}
+    out["summary"] = ope_summary(out["success"], out["precision"], out["norm_precision"],
+                                 video_level=args.show_video_level)
+    out["attributes"] = {a: [v for v in vs if videos is None or v in videos] for a, vs in bench.attributes().items()}
+    return out
 
 
 def _print_tables(args, protocol, out, n_trackers, color) -> None:
@@ -115,13 +101,11 @@ def _print_tables(args, protocol, out, n_trackers, color) -> None:
             print("\n\n" + tables.ope_video_table(out["success"], out["precision"], color=color))
 
 
-def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> List[str]:
+def _write_plots(out_dir: str, dataset_name: str, protocol: str, out) -> list:
     if protocol == "reset":
-        paths = plots.draw_vot_plots(dataset_name, out["eao_curves"], out["interval"], out["tags"], out_dir)
-    else:
-        paths = plots.draw_ope_plots(dataset_name, out["attributes"], out["success"], out["precision"],
-                                     out["norm_precision"], out_dir)
-    return [str(p) for p in paths]
+        return plots.draw_vot_plots(dataset_name, out["eao_curves"], out["interval"], out["tags"], out_dir)
+    return plots.draw_ope_plots(dataset_name, out["attributes"], out["success"], out["precision"],
+                                out["norm_precision"], out_dir)
 
 
 def run(args) -> int:
@@ -130,13 +114,8 @@ def run(args) -> int:
     name = split_custom(args.dataset)[1]  # custom:<Name> -> <Name>, the folder under the results and data roots
     trackers = find_trackers(args.tracker_path, name, args.tracker_prefix)
     root = args.dataset_root or os.path.join("testing_dataset", name)
-    options = {}
-    if args.protocol:
-        options["protocol"] = args.protocol
-    if args.eao_interval:
-        options["eao_interval"] = tuple(args.eao_interval)
     dataset = DatasetFactory.create_dataset(name=args.dataset, dataset_root=root, load_img=False, need_frames=False,
-                                            **options)
+                                            protocol=args.protocol, eao_interval=args.eao_interval)
     results_dir = os.path.join(args.tracker_path, name)
     dataset.set_tracker(results_dir, trackers)
     skipped = dataset.load_tracker(results_dir, trackers, allow_missing=args.allow_missing) or []
@@ -149,11 +128,7 @@ def run(args) -> int:
         if not videos:
             raise ToolkitError("no video has results from every tracker; nothing to evaluate")
 
-    progress = True
-    if dataset.protocol == "reset":
-        out = _evaluate_reset(args, dataset, trackers, videos, progress)
-    else:
-        out = _evaluate_ope(args, dataset, trackers, videos, progress)
+    out = (_evaluate_reset if dataset.protocol == "reset" else _evaluate_ope)(args, dataset, trackers, videos)
 
     if args.format == "json":
         print(to_json(out["summary"]))
@@ -169,28 +144,21 @@ def run(args) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _plain_warnings():
-    """Warnings as 'warning: message' lines on stderr (no source line), restored afterwards."""
-    old = warnings.formatwarning
-    warnings.formatwarning = lambda message, category, *a, **k: f"warning: {message}\n"
-    try:
-        yield
-    finally:
-        warnings.formatwarning = old
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    with _plain_warnings():
-        try:
-            return run(args)
-        except (UserError, OSError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_DATA_ERROR
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
+    # warnings as 'warning: message' lines on stderr (no source line), restored afterwards
+    old = warnings.formatwarning
+    warnings.formatwarning = lambda message, *a, **k: f"warning: {message}\n"
+    try:
+        return run(args)
+    except (UserError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        warnings.formatwarning = old
 
 
 if __name__ == "__main__":

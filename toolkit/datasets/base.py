@@ -1,15 +1,8 @@
 """`Video` and `Dataset`: the pysot-shaped containers every benchmark reader fills (docs/toolkit.md §6.2-6.3).
 
-Deliberate differences from pysot:
-* ``Video.tags['empty'][t] = 1`` iff all five VOT attribute tags are 0 at frame t. pysot computes it with
-  ``np.all(..., axis=1)`` over the *tag* axis, which yields a short list of zeros, so its per-tag 'empty' EAO is
-  meaningless. Because 'empty' is now per-frame, ``select_tag('empty', s, e)`` slices it like any other tag
-  (pysot returns the whole list for 'empty').
-* ``img_names`` are ``os.path.join(root, x)`` (pysot HEAD resolves them against the CWD; docs/toolkit.md §6.2).
-* Result loading is strict where pysot crashes: a missing file raises :class:`MissingResultsError` (naming the
-  expected layout and any other layout found), a one-pass file of the wrong length :class:`CountMismatchError`; a
-  VOT file of the wrong length is scored by pysot's rule with a warning (docs/toolkit.md §8). File names written by
-  got10k and other tools are resolved (see :func:`find_ope_result`).
+Differences from pysot: the per-frame 'empty' tag (docs/toolkit.md §4), which ``select_tag('empty', s, e)`` slices
+like any other tag (pysot returns the whole list); ``img_names`` joined to the root (§6.2); strict result loading
+(§8, §8.1-8.2) that resolves the file names of got10k and other tools (:func:`find_ope_result`).
 """
 from __future__ import annotations
 
@@ -18,18 +11,18 @@ import math
 import os
 import re
 import warnings
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 
 from sotbase.errors import FileFormatError
 from sotbase.images import is_image
 from toolkit.utils.errors import MissingResultsError, ToolkitError
-from toolkit.utils.result_io import check_count, count_mismatch, read_boxes
+from toolkit.utils.result_io import CountMismatchError, check_count, read_boxes
 
 __all__ = [
     "ATTRIBUTE_TAGS", "PROTOCOLS", "DatasetWarning", "Video", "Dataset", "list_frames", "frame_index",
-    "normalise_name", "find_ope_result", "find_vot_results",
+    "normalise_name", "find_ope_result", "find_vot_results", "select_videos",
 ]
 
 ATTRIBUTE_TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
@@ -50,7 +43,6 @@ def short_list(names: Sequence[str], limit: int = 10) -> str:
     return shown + (f" ... (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
-# ----------------------------------------------------------------------------------------------------- file names
 def frame_index(filename: str) -> Optional[int]:
     """``'0042.jpg'`` -> 42; None when the stem is not all digits."""
     stem = os.path.splitext(filename)[0]
@@ -60,16 +52,10 @@ def frame_index(filename: str) -> Optional[int]:
 def list_frames(folder) -> List[str]:
     """Image file names in `folder`, numbered ones in numeric order first, then the others by name."""
     try:
-        names = [n for n in os.listdir(folder)
-                 if is_image(n) and os.path.isfile(os.path.join(folder, n))]
+        names = [n for n in os.listdir(folder) if is_image(n) and os.path.isfile(os.path.join(folder, n))]
     except OSError:
         return []
-
-    def key(n):
-        i = frame_index(n)
-        return (0, i, n) if i is not None else (1, 0, n)
-
-    return sorted(names, key=key)
+    return sorted(names, key=lambda n: (frame_index(n) is None, frame_index(n) or 0, n))
 
 
 _SEPARATORS = re.compile(r"[-_. ]")
@@ -125,7 +111,6 @@ def _read_image(path):
     return img
 
 
-# ---------------------------------------------------------------------------------------------------------- Video
 class Video:
     """One sequence: frames, ground truth, per-frame tags and the loaded tracker results.
 
@@ -178,12 +163,9 @@ class Video:
         tags["empty"] = [int(not any(col)) for col in zip(*attribute)] if attribute else [1] * n
         return tags
 
-    # -- frames
     @property
     def width(self) -> int:
-        if self._width is None:
-            self._read_size()
-        return self._width
+        return self._read_size()[1] if self._width is None else self._width
 
     @width.setter
     def width(self, value: int) -> None:  # pysot code assigns it after loading images
@@ -191,17 +173,16 @@ class Video:
 
     @property
     def height(self) -> int:
-        if self._height is None:
-            self._read_size()
-        return self._height
+        return self._read_size()[0] if self._height is None else self._height
 
     @height.setter
     def height(self, value: int) -> None:
         self._height = int(value)
 
-    def _read_size(self) -> None:
+    def _read_size(self) -> Tuple[int, int]:
         img = self.imgs[0] if self.imgs is not None else _read_image(self.img_names[0])
         self._height, self._width = img.shape[:2]
+        return self._height, self._width
 
     def load_img(self) -> None:
         """Read every frame into memory (pysot's ``load_img=True``)."""
@@ -220,20 +201,17 @@ class Video:
         return img, self.gt_traj[idx]
 
     def __iter__(self) -> Iterator[tuple]:
-        for i in range(len(self.img_names)):
-            yield self[i]
+        return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
         return f"Video({self.name!r}, {len(self)} frames, protocol={self.protocol!r})"
 
-    # -- tags
     def select_tag(self, tag: str, start: int = 0, end: int = 0) -> List[int]:
         """``tags[tag][start:end]`` (pysot semantics: the default end=0 gives an empty list)."""
         if tag not in self.tags:
             raise ToolkitError(f"video {self.name!r} has no tag {tag!r}; available: {sorted(self.tags)}")
         return self.tags[tag][start:end]
 
-    # -- results
     def load_tracker(self, path, tracker_names=None, store: bool = True):
         """Load results of `tracker_names` (a name, a list, or None = every sub-folder of `path`).
 
@@ -241,12 +219,9 @@ class Video:
         name -> that for several. With store=True they are also kept in `pred_trajs`.
         """
         names = tracker_names_in(path, tracker_names)
-        out = {}
-        for tracker in names:
-            traj = self._read_result(os.path.join(str(path), tracker), tracker)
-            if store:
-                self.pred_trajs[tracker] = traj
-            out[tracker] = traj
+        out = {tracker: self._read_result(os.path.join(str(path), tracker), tracker) for tracker in names}
+        if store:
+            self.pred_trajs.update(out)
         return out[names[0]] if len(names) == 1 else out
 
     def _read_result(self, tracker_dir: str, tracker: str):
@@ -279,7 +254,7 @@ def read_vot_result(path, n: int) -> List[list]:
     An empty file is an error (pysot's EAO divides by its length)."""
     traj = read_boxes(path, (1, 4, 8))
     if not traj:
-        raise count_mismatch(path, 0, n)
+        raise CountMismatchError(path, 0, n)
     if len(traj) != n:
         warn(f"{path}: {len(traj)} line(s) for a sequence of {n} frame(s); scored as pysot does: overlaps on the "
              f"first {min(len(traj), n)} frame(s), failures on all {len(traj)} line(s)")
@@ -323,7 +298,6 @@ def tracker_names_in(path, tracker_names) -> List[str]:
     return names
 
 
-# -------------------------------------------------------------------------------------------------------- Dataset
 class Dataset:
     """A named collection of videos. Indexing by int and iteration follow sorted video-name order."""
 
@@ -402,6 +376,20 @@ class Dataset:
         return union
 
 
+def select_videos(dataset, names: Union[None, str, Iterable[str]] = None) -> list:
+    """The videos of `dataset` in its order, only the `names` given (one name or several) unless None; an unknown
+    name is a ToolkitError listing the dataset's videos. Used by the protocol runner and the benchmarks."""
+    videos = list(dataset)
+    if names is None:
+        return videos
+    wanted = {names} if isinstance(names, str) else set(names)
+    unknown = sorted(wanted - {v.name for v in videos})
+    if unknown:
+        raise ToolkitError(f"dataset {getattr(dataset, 'name', '?')!r} has no video(s) {short_list(unknown)} "
+                           f"(videos: {short_list(sorted(v.name for v in videos))})")
+    return [v for v in videos if v.name in wanted]
+
+
 def check_eao_interval(interval) -> Optional[Tuple[int, int]]:
     if interval is None:
         return None
@@ -414,7 +402,6 @@ def check_eao_interval(interval) -> Optional[Tuple[int, int]]:
     return (low, high)
 
 
-# ------------------------------------------------------------------------------------------- shared construction
 def finish_dataset(name: str, root, found: Dict[str, Video], missing: Iterable[str], *,
                    requested: Optional[Sequence[str]] = None, protocol: str = "ope",
                    eao_interval=None, cls=Dataset) -> Dataset:
@@ -449,28 +436,14 @@ def json_or_raw(name: str, root: str, json_names: Iterable[str], read_raw, *, lo
                 need_frames=True):
     """(found, missing) from pysot's description ``<root>/<one of json_names>.json`` when present (as in pysot, the
     JSON then defines the dataset), else from ``read_raw()``, the benchmark's raw folder layout."""
-    json_path = find_json(root, json_names)
-    if json_path is None:
-        return read_raw()
-    short_tags: List[str] = []
-    found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol, short_tags=short_tags,
-                                      need_frames=need_frames)
-    warn_short_tags(name, short_tags)
-    return found, missing
-
-
-def find_json(root, names: Iterable[str]) -> Optional[str]:
-    """The first existing ``<root>/<name>.json`` among `names` (pysot's description file), or None."""
-    for name in dict.fromkeys(names):
-        path = os.path.join(str(root), name + ".json")
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def video_is_present(img_paths: Sequence[str]) -> bool:
-    """Cheap on-disk check for JSON-described videos: first and last frame exist."""
-    return bool(img_paths) and os.path.isfile(img_paths[0]) and os.path.isfile(img_paths[-1])
+    for json_path in (os.path.join(root, n + ".json") for n in dict.fromkeys(json_names)):
+        if os.path.isfile(json_path):
+            short_tags: List[str] = []
+            found, missing = videos_from_json(json_path, root, load_img=load_img, protocol=protocol,
+                                              short_tags=short_tags, need_frames=need_frames)
+            warn_short_tags(name, short_tags)
+            return found, missing
+    return read_raw()
 
 
 def check_frame_count(gt_path, n_gt: int, frames: List[str], frame_dir, extra: List[str], label: str) -> List[str]:
@@ -505,7 +478,6 @@ def pad_flags(values: List[int], n: int, label: str, short: List[str]) -> List[i
     return values
 
 
-# ------------------------------------------------------------------ pysot description JSON (docs/toolkit.md §6.3)
 def read_description_json(path) -> Dict[str, dict]:
     """Load ``<root>/<NAME>.json``: a top-level object keyed by video name."""
     try:
@@ -590,7 +562,8 @@ def videos_from_json(path, root, *, load_img=False, protocol="ope", only: Option
         if wanted is not None and name not in wanted:
             continue
         video = video_from_json(path, root, name, entry, load_img=False, protocol=protocol, short_tags=short_tags)
-        if need_frames and not video_is_present(video.img_names):
+        # cheap on-disk check: the first and last frame exist
+        if need_frames and not (os.path.isfile(video.img_names[0]) and os.path.isfile(video.img_names[-1])):
             missing.append(name)
             continue
         if not need_frames and protocol == "reset" and not os.path.isfile(video.img_names[0]):

@@ -9,7 +9,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
+from toolkit.datasets.base import select_videos
+from toolkit.evaluation.common import tracker_list, trajectories
 from toolkit.evaluation.report import emit, vot_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
@@ -34,7 +35,7 @@ class AccuracyRobustnessBenchmark:
 
     def eval_tracker(self, tracker: str) -> dict:
         overlaps, failures = {}, {}  # per video: per-frame overlaps, failures per repetition
-        for video in iter_videos(self.dataset, self.videos):
+        for video in self.videos:
             trajs = trajectories(self.dataset, video, tracker)
             if len(trajs) == 0:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")

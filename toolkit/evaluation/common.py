@@ -1,7 +1,7 @@
-"""Small helpers shared by the benchmarks: which trackers and videos to score, where trajectories come from."""
+"""Small helpers shared by the benchmarks: which trackers to score, where trajectories come from."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Iterable, List, Sequence, Union
 
 from toolkit.utils.errors import ToolkitError
 
@@ -13,22 +13,6 @@ def tracker_list(dataset, eval_trackers: Union[None, str, Iterable[str]]) -> Lis
         if not eval_trackers:
             raise ToolkitError(f"dataset {dataset.name!r}: no trackers to evaluate (call set_tracker first)")
     return [eval_trackers] if isinstance(eval_trackers, str) else list(eval_trackers)
-
-
-def select_videos(dataset, videos: Optional[Iterable[str]]) -> Optional[frozenset]:
-    """Validate an optional subset of video names (e.g. those every tracker has results for)."""
-    if videos is None:
-        return None
-    chosen = frozenset([videos] if isinstance(videos, str) else videos)
-    unknown = sorted(chosen - {v.name for v in dataset})
-    if unknown:
-        raise ToolkitError(f"dataset {dataset.name!r} has no video(s) {', '.join(unknown[:10])}")
-    return chosen
-
-
-def iter_videos(dataset, chosen: Optional[frozenset]) -> Iterator:
-    """The dataset's videos in its (sorted) order, restricted to `chosen` when given."""
-    return (video for video in dataset if chosen is None or video.name in chosen)
 
 
 def trajectories(dataset, video, tracker: str) -> Sequence:

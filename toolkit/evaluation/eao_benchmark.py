@@ -11,8 +11,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from toolkit.datasets.base import check_eao_interval
-from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
+from toolkit.datasets.base import check_eao_interval, select_videos
+from toolkit.evaluation.common import tracker_list, trajectories
 from toolkit.evaluation.report import emit
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import calculate_accuracy, calculate_failures
@@ -48,7 +48,7 @@ class EAOBenchmark:
 
     def eval_tracker(self, tracker: str) -> dict:
         records = []
-        for video in iter_videos(self.dataset, self.videos):
+        for video in self.videos:
             trajs = trajectories(self.dataset, video, tracker)
             if len(trajs) == 0:
                 raise ToolkitError(f"tracker {tracker!r}, video {video.name!r}: no repetition trajectories")

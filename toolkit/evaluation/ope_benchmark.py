@@ -9,7 +9,8 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-from toolkit.evaluation.common import iter_videos, select_videos, tracker_list, trajectories
+from toolkit.datasets.base import select_videos
+from toolkit.evaluation.common import tracker_list, trajectories
 from toolkit.evaluation.report import emit, ope_summary
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.statistics import success_error, success_overlap
@@ -70,7 +71,7 @@ class OPEBenchmark:
 
     def _eval(self, eval_trackers, per_video) -> Dict[str, Dict[str, np.ndarray]]:
         return {tracker: {video.name: np.asarray(per_video(*self._video_arrays(video, tracker)), dtype=np.float64)
-                          for video in iter_videos(self.dataset, self.videos)}
+                          for video in self.videos}
                 for tracker in tracker_list(self.dataset, eval_trackers)}
 
     def eval_success(self, eval_trackers=None):

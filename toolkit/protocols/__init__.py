@@ -5,14 +5,12 @@
 from toolkit.protocols.frames import FrameError, FrameSource
 from toolkit.protocols.one_pass import TrackerOutputError, run_one_pass
 from toolkit.protocols.reset import SKIP_FRAMES, run_reset
-from toolkit.protocols.runner import (RunSummary, VideoOutcome, default_protocol, run_dataset, run_video,
-                                      select_videos)
-from toolkit.protocols.writers import (LAYOUTS, ResultLayout, TrackRecord, atomic_write_text, layout_name_for,
-                                       make_layout, result_name, results_root)
+from toolkit.protocols.runner import RunSummary, VideoOutcome, default_protocol, run_dataset, run_video
+from toolkit.protocols.writers import (LAYOUTS, ResultLayout, TrackRecord, layout_name_for, make_layout, result_name,
+                                       results_root)
 
 __all__ = [
     "FrameError", "FrameSource", "TrackerOutputError", "run_one_pass", "SKIP_FRAMES", "run_reset",
-    "RunSummary", "VideoOutcome", "default_protocol", "run_dataset", "run_video", "select_videos",
-    "LAYOUTS", "ResultLayout", "TrackRecord", "atomic_write_text", "layout_name_for", "make_layout",
-    "result_name", "results_root",
+    "RunSummary", "VideoOutcome", "default_protocol", "run_dataset", "run_video",
+    "LAYOUTS", "ResultLayout", "TrackRecord", "layout_name_for", "make_layout", "result_name", "results_root",
 ]

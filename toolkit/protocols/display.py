@@ -17,16 +17,6 @@ __all__ = ["FrameDisplay", "open_display"]
 WINDOW = "pysot-ss"
 
 
-def _display_missing() -> Optional[str]:
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return "no display (DISPLAY is not set)"
-    try:
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
-    except cv2.error:
-        return "this OpenCV build has no GUI support (a -headless wheel?); install opencv-contrib-python to use --vis"
-    return None
-
-
 class FrameDisplay:
     """``on_frame_factory`` for `run_dataset`: returns the per-frame callback of one video."""
 
@@ -57,5 +47,11 @@ def _draw(img: np.ndarray, region, color: Tuple[int, int, int]) -> None:
 
 def open_display() -> Tuple[Optional[FrameDisplay], Optional[str]]:
     """(display, None) when frames can be shown, else (None, reason)."""
-    reason = _display_missing()
-    return (None, reason) if reason else (FrameDisplay(), None)
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return None, "no display (DISPLAY is not set)"
+    try:
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+    except cv2.error:
+        return None, ("this OpenCV build has no GUI support (a -headless wheel?); "
+                      "install opencv-contrib-python to use --vis")
+    return FrameDisplay(), None

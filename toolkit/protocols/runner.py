@@ -31,20 +31,19 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
+from sotbase.system import available_cores
+from toolkit.datasets.base import PROTOCOLS, select_videos
 from toolkit.protocols.frames import FrameSource
 from toolkit.protocols.one_pass import run_one_pass
 from toolkit.protocols.reset import run_reset
 from toolkit.protocols.writers import ResultLayout, layout_name_for, make_layout
 from toolkit.utils.errors import ToolkitError
-from sotbase.system import available_cores  # noqa: F401  (re-exported)
 
-__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "select_videos", "default_protocol",
-           "available_cores", "THREADS_ENV"]
+__all__ = ["VideoOutcome", "RunSummary", "run_dataset", "run_video", "default_protocol", "THREADS_ENV"]
 
 THREADS_ENV = "TOOLKIT_THREADS_PER_WORKER"
-PROTOCOLS = ("reset", "ope")
 _VOT_RESET = ("VOT2016", "VOT2017", "VOT2018", "VOT2019")
 
 
@@ -110,25 +109,7 @@ class RunSummary:
 
 def default_protocol(dataset) -> str:
     """The dataset's own `protocol` attribute, else pysot's rule (reset for VOT2016-2019, one-pass otherwise)."""
-    proto = getattr(dataset, "protocol", None)
-    if proto:
-        return proto
-    return "reset" if getattr(dataset, "name", "") in _VOT_RESET else "ope"
-
-
-def select_videos(dataset, names: Optional[Iterable[str]] = None) -> list:
-    """All videos in the dataset's (sorted) order, or the named ones; an unknown name is a ToolkitError."""
-    videos = list(dataset)
-    if not names:
-        return videos
-    by_name = {v.name: v for v in videos}
-    names = list(names)
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        known = ", ".join(sorted(by_name)[:10]) + (" ..." if len(by_name) > 10 else "")
-        raise ToolkitError(f"dataset {getattr(dataset, 'name', '?')!r} has no video(s) {', '.join(unknown)} "
-                           f"(videos: {known})")
-    return [by_name[n] for n in names]
+    return getattr(dataset, "protocol", None) or ("reset" if getattr(dataset, "name", "") in _VOT_RESET else "ope")
 
 
 def run_video(tracker, video, protocol: str, layout: ResultLayout, index: int = 0,
@@ -146,8 +127,6 @@ def run_video(tracker, video, protocol: str, layout: ResultLayout, index: int = 
                             traceback=traceback.format_exc())
     return VideoOutcome(name, "done", index, frames=len(frames), seconds=record.total_time, lost=record.lost)
 
-
-# ------------------------------------------------------------------------------------------------ building
 
 def _build_tracker(factory: Callable, num_threads: Optional[int]):
     if num_threads is not None:
@@ -225,8 +204,6 @@ def _terminate(executor: cf.ProcessPoolExecutor) -> None:
         p.join(timeout=5)
 
 
-# ------------------------------------------------------------------------------------------------ logging
-
 def _line(outcome: VideoOutcome, protocol: str) -> str:
     """pysot's console line for a finished video (docs/toolkit.md §7.2/§7.3)."""
     if protocol == "reset":
@@ -245,8 +222,6 @@ def _write(msg: str, stream=None) -> None:
     from tqdm import tqdm
     tqdm.write(msg, file=stream or sys.stdout)
 
-
-# ------------------------------------------------------------------------------------------------ dataset
 
 def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_dir="results",
                 protocol: Optional[str] = None, layout: Optional[str] = None,
@@ -271,9 +246,8 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
     summary = RunSummary(name, tracker_name, protocol, layout_obj.name, str(layout_obj.root))
 
     todo = []
-    for index, video in enumerate(select_videos(dataset, videos)):
-        gt = getattr(video, "gt_traj", None)
-        frames = len(gt) if gt is not None else None
+    for index, video in enumerate(select_videos(dataset, videos or None)):
+        frames = len(video.gt_traj) if getattr(video, "gt_traj", None) is not None else None
         if layout_obj.is_done(video.name, frames):
             summary.outcomes.append(VideoOutcome(video.name, "skipped", index))
         else:

@@ -7,34 +7,23 @@ only when all of them exist and the main one is complete: an empty one, or one w
 frames (written by something else, or cut short), is not (`ResultLayout.incomplete`). Stale temp files of an
 interrupted run are removed by `ResultLayout.clean_partial`. Names from data files and flags (dataset, tracker,
 video) must be plain names (`result_name`): a result path never leaves ``<results_dir>``.
-
-Layouts (``root = <results_dir>/<dataset>/<tracker>``):
-
-========== ================================================================================
-``vot``      ``root/baseline/<video>/<video>_001.txt`` — codes ``1``/``2``/``0`` and ``%.4f`` (float32) boxes
-``ope``      ``root/<video>.txt`` — one box per frame, Python ``str`` of the floats
-``got10k``   ``root/<video>/<video>_001.txt`` + ``<video>_time.txt`` (``{:.6f}`` s per frame)
-``longterm`` ``root/longterm/<video>/<video>_001.txt`` (first line ``1``), ``<video>_001_confidence.value``
-             (empty first line, then ``{:.6f}`` scores) and ``<video>_time.txt``
-========== ================================================================================
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Type, Union
 
 import numpy as np
 
-from sotbase.atomic import atomic_write_text as _atomic_write_text
+from sotbase.atomic import atomic_write_text
+from toolkit.datasets.base import normalise_name
 from toolkit.utils.errors import ToolkitError
 from toolkit.utils.region import vot_float2str
 
 __all__ = [
     "TrackRecord", "ResultLayout", "VOTLayout", "OPELayout", "GOT10kLayout", "LongTermLayout", "LAYOUTS",
-    "layout_name_for", "make_layout", "atomic_write_text", "format_vot_line", "format_box_line", "result_name",
-    "results_root",
+    "layout_name_for", "make_layout", "format_vot_line", "format_box_line", "result_name", "results_root",
 ]
 
 Entry = Union[int, Sequence[float]]
@@ -59,11 +48,6 @@ class TrackRecord:
         return float(sum(self.times))
 
 
-def atomic_write_text(path, text: str) -> None:
-    """Write `text` to `path` via a temp file in the same folder, fsync and ``os.replace``."""
-    _atomic_write_text(path, text, fsync=True)
-
-
 def result_name(value, what: str, source: str = "") -> str:
     """`value` when it can name one folder or file of the results (not empty, '.' or '..', no '/' or '\\'), else
     a ToolkitError naming it, `what` it is and its `source`: no name may lead outside the results folder."""
@@ -86,24 +70,18 @@ def _is_code(entry) -> bool:
 
 def _str_number(v) -> str:
     """pysot writes ``str(v)``: full precision for Python/NumPy floats, plain digits for ints."""
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+    if _is_code(v):
         return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return str(v)
-    return str(float(v))
+    return str(v) if isinstance(v, (float, np.floating)) else str(float(v))
 
 
 def format_vot_line(entry: Entry) -> str:
     """``1``/``2``/``0`` for codes, else the numbers as ``vot_float2str('%.4f', v)`` joined by ','."""
-    if _is_code(entry):
-        return "{:d}".format(int(entry))
-    return ",".join(vot_float2str("%.4f", float(v)) for v in entry)
+    return str(int(entry)) if _is_code(entry) else ",".join(vot_float2str("%.4f", float(v)) for v in entry)
 
 
 def format_box_line(entry: Entry) -> str:
-    if _is_code(entry):
-        return "{:d}".format(int(entry))
-    return ",".join(_str_number(v) for v in entry)
+    return str(int(entry)) if _is_code(entry) else ",".join(_str_number(v) for v in entry)
 
 
 def _lines(lines: Sequence[str]) -> str:
@@ -116,9 +94,7 @@ class ResultLayout:
     name = ""
 
     def __init__(self, results_dir, dataset: str, tracker: str):
-        self.results_dir = Path(results_dir)
         self.dataset = dataset
-        self.tracker = tracker
         self.root = results_root(results_dir, dataset, tracker)
 
     def files(self, video: str) -> Dict[str, Path]:
@@ -155,21 +131,14 @@ class ResultLayout:
         paths = self.files(video)
         texts = self.render(video, record)
         for key, path in paths.items():  # dict order: auxiliary files first, the main file last
-            atomic_write_text(path, texts[key])
+            atomic_write_text(path, texts[key], fsync=True)
         return self.result_file(video)
 
-    def clean_partial(self, video: str) -> List[Path]:
-        """Remove temp files an interrupted run left next to this video's files; returns what was removed."""
-        removed = []
+    def clean_partial(self, video: str) -> None:
+        """Remove temp files an interrupted run left next to this video's files."""
         for path in self.files(video).values():
-            if path.parent.is_dir():
-                for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-                    try:
-                        tmp.unlink()
-                        removed.append(tmp)
-                    except FileNotFoundError:
-                        pass
-        return removed
+            for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
 
 
 class VOTLayout(ResultLayout):
@@ -232,12 +201,8 @@ def layout_name_for(dataset: str, protocol: str) -> str:
     """pysot's choice: the reset protocol writes the VOT layout; GOT-10k and VOT2018-LT have their own."""
     if protocol == "reset":
         return "vot"
-    key = re.sub(r"[-_. ]", "", dataset).lower()  # 'GOT-10k', 'got10k', 'VOT2018-LT', 'vot2018_lt'
-    if key == "got10k":
-        return "got10k"
-    if key == "vot2018lt":
-        return "longterm"
-    return "ope"
+    # 'GOT-10k', 'got10k', 'VOT2018-LT', 'vot2018_lt'
+    return {"got10k": "got10k", "vot2018lt": "longterm"}.get(normalise_name(dataset), "ope")
 
 
 def make_layout(name: str, results_dir, dataset: str, tracker: str) -> ResultLayout:

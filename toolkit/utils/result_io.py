@@ -3,11 +3,8 @@
 Every tracking tool writes boxes a little differently: pysot joins Python floats with ``,``, got10k writes ``%.3f``
 / ``%.4f`` without a trailing newline, OTB ground truths mix commas, tabs and spaces. The readers here accept all of
 those and reject everything else with a :class:`FileFormatError` naming the file and the 1-based line, so that a
-damaged file never silently turns into a wrong score.
-
-Accepted line syntax: numbers separated by ``,`` (optionally padded with blanks), tabs or runs of blanks; ``\\r\\n``
-line ends; blank lines only at the end of the file. Rejected: wrong field count, empty fields (``1,,2``),
-non-numeric text, NaN / inf, and (for VOT results) 1-field lines other than the codes 0, 1, 2.
+damaged file never silently turns into a wrong score. Accepted and rejected syntax: docs/toolkit.md §8; blank lines
+only at the end of a file.
 """
 from __future__ import annotations
 
@@ -36,9 +33,7 @@ class CountMismatchError(FileFormatError):
         super().__init__(path, f"has {got} line(s) but the sequence has {expected} frame(s)")
 
 
-def count_mismatch(path, got: int, expected: int) -> CountMismatchError:
-    """The error to raise when a result has `got` lines for a sequence of `expected` frames."""
-    return CountMismatchError(path, got, expected)
+count_mismatch = CountMismatchError  # the error to raise when a result has `got` lines for `expected` frames
 
 
 def check_count(path, boxes: Sequence, expected: int) -> None:
@@ -75,15 +70,11 @@ def _parse_number(field: str, path, lineno: int) -> float:
     return value
 
 
-def _parse_line(line: str, path, lineno: int) -> List[float]:
+def _fields(line: str, path, lineno: int) -> List[str]:
     stripped = line.strip()
     if not stripped:
         raise FileFormatError(path, "blank line inside the file", lineno)
-    return [_parse_number(f, path, lineno) for f in _SPLIT.split(stripped)]
-
-
-def _fields_text(expect_fields: Tuple[int, ...]) -> str:
-    return " or ".join(str(n) for n in expect_fields)
+    return _SPLIT.split(stripped)
 
 
 def read_boxes(path, expect_fields: Tuple[int, ...] = (4,), expected_len: Optional[int] = None) -> List[List[float]]:
@@ -97,11 +88,11 @@ def read_boxes(path, expect_fields: Tuple[int, ...] = (4,), expected_len: Option
     expect_fields = tuple(expect_fields)
     boxes: List[List[float]] = []
     for lineno, line in enumerate(_read_lines(path), start=1):
-        values = _parse_line(line, path, lineno)
+        values = [_parse_number(f, path, lineno) for f in _fields(line, path, lineno)]
         n = len(values)
         if n not in expect_fields:
-            raise FileFormatError(path, f"expected {_fields_text(expect_fields)} number(s) per line, found {n}",
-                                  lineno)
+            raise FileFormatError(path, f"expected {' or '.join(map(str, expect_fields))} number(s) per line, "
+                                        f"found {n}", lineno)
         if n == 1 and values[0] not in VOT_CODES:
             raise FileFormatError(path, f"a 1-field line must be a VOT code 0, 1 or 2, found {values[0]!r}", lineno)
         boxes.append(values)
@@ -129,10 +120,7 @@ def read_flags(path, n_frames: Optional[int] = None) -> List[int]:
     """
     flags: List[int] = []
     for lineno, line in enumerate(_read_lines(path), start=1):
-        stripped = line.strip()
-        if not stripped:
-            raise FileFormatError(path, "blank line inside the file", lineno)
-        for field in _SPLIT.split(stripped):
+        for field in _fields(line, path, lineno):
             value = _parse_number(field, path, lineno)
             if value not in (0.0, 1.0):
                 raise FileFormatError(path, f"per-frame flag must be 0 or 1, found {field!r}", lineno)
