@@ -12,6 +12,6 @@ from toolkit.datasets.vot import EAO_INTERVALS, VOT_VIDEOS, VOTDataset, build_vo
 __all__ = [
     "ATTRIBUTE_TAGS", "Dataset", "DatasetWarning", "Video", "find_ope_result", "find_vot_results", "DATASETS",
     "DatasetEntry", "DatasetFactory", "resolve_dataset", "split_custom", "build_custom", "build_got10k",
-    "build_lasot", "build_otb", "build_vot", "GOT10K_VAL_VIDEOS", "LASOT_TEST_VIDEOS", "OTB_VIDEOS", "OTBDataset", "EAO_INTERVALS",
-    "VOT_VIDEOS", "VOTDataset", "select_videos",
+    "build_lasot", "build_otb", "build_vot", "GOT10K_VAL_VIDEOS", "LASOT_TEST_VIDEOS", "OTB_VIDEOS", "OTBDataset",
+    "EAO_INTERVALS", "VOT_VIDEOS", "VOTDataset", "select_videos",
 ]
