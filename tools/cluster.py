@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from pysot_ss.api import resolve_config  # noqa: E402
 from pysot_ss.core.cluster import build_clusters  # noqa: E402
 from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.core.distributed import resolve_device  # noqa: E402
@@ -25,7 +26,7 @@ from sotbase.errors import UserError  # noqa: E402
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="cluster the training images with a stage-1 backbone")
     p.add_argument("--config", "--cfg", dest="cfg", required=True,
-                   help="experiment YAML (model and DATASET of the run); --cfg is an alias")
+                   help="experiment YAML or name (model and DATASET of the run); --cfg is an alias")
     p.add_argument("--snapshot", default="", help="stage-1 weights (default: OUTPUT_DIR/model.pth)")
     p.add_argument("--out", default="", help="clusters JSON (default: CLUSTER.OUTPUT or OUTPUT_DIR/clusters.json)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda (overrides DEVICE)")
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        cfg = load_cfg(args.cfg, args.opts)
+        cfg = load_cfg(str(resolve_config(args.cfg)) if args.cfg else None, args.opts)  # "": the defaults
         snapshot = args.snapshot or str(Path(cfg.TRAIN.OUTPUT_DIR) / "model.pth")
         out = build_clusters(cfg, snapshot, out=args.out or None, device=resolve_device(args.device or cfg.DEVICE))
     except (UserError, OSError) as e:

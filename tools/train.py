@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from pysot_ss.api import resolve_config  # noqa: E402
 from pysot_ss.core import distributed as du  # noqa: E402
 from pysot_ss.core.config import load_cfg  # noqa: E402
 from pysot_ss.core.trainer import Trainer  # noqa: E402
@@ -37,7 +38,8 @@ def prepare_data(cfg, dist_info: du.DistInfo) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="train a SiamFC / S2SiamFC model")
-    p.add_argument("--config", "--cfg", dest="cfg", default="experiments/s2siamfc/config.yaml", help="experiment YAML")
+    p.add_argument("--config", "--cfg", dest="cfg", default="s2siamfc",
+                   help="experiment YAML, or a name for experiments/<name>/config.yaml (default: s2siamfc)")
     p.add_argument("--resume", default=None,
                    help="'auto' (latest checkpoint_e*.pth in OUTPUT_DIR) or a checkpoint path "
                         "(default: TRAIN.RESUME of the config)")
@@ -46,7 +48,7 @@ def main(argv=None) -> int:
     p.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="config overrides: KEY VALUE ...")
     args = p.parse_args(argv)
     try:
-        cfg = load_cfg(args.cfg, args.opts)
+        cfg = load_cfg(str(resolve_config(args.cfg)) if args.cfg else None, args.opts)  # "": the defaults
     except (UserError, OSError) as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
