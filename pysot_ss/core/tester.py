@@ -40,8 +40,6 @@ class TesterError(PysotSSError):
     """A problem with the arguments of a test run, reported as one line."""
 
 
-# ------------------------------------------------------------------------------------------------ config
-
 def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = None,
                       opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None,
                       device: Optional[str] = None) -> CN:
@@ -57,8 +55,6 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
         cfg.DEVICE = device
     return cfg
 
-
-# ------------------------------------------------------------------------------------------------ trackers
 
 class TrackerFactory:
     """Picklable recipe of a tracker: the effective config, the snapshot path and the device (in cfg.DEVICE).
@@ -116,8 +112,6 @@ class _Prebuilt:
             return tracker
         return self.factory(num_threads=num_threads)
 
-
-# ------------------------------------------------------------------------------------------------ a run
 
 def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval):
     if not os.path.isdir(root):
