@@ -1,10 +1,8 @@
 """`hard_negative` (paper 3.5): single_image pairs plus, with probability NEG_PROB, negative pairs whose template
 and search come from two different *videos* of the same K-means cluster (stage-2 training).
 
-Videos: the sources say which items are frames of one video (`ImageSource.video_groups()`): an item of a video source
-(vid_single_frame, got10k_single_frame) is a video; the frames of a clip folder of an image source are one video
-when its CLIPS key groups them (image_folder / list_file: "folders" or "numbered"); a still image is a video of
-its own. Videos of different sources with the same key (the same representative image) are one video.
+Videos are the sources' (`ImageSource.video_groups()`; docs/method.md, "Hard negatives are drawn between videos");
+videos of different sources with the same key (the same representative image) are one video.
 
 Clusters file (SAMPLER.CLUSTER_FILE, written by tools/cluster.py):
 ``{"version": 1, "k": K, "assignments": {key: cluster_id}, "centroids": [[...], ...], "seed": s}`` where key is a
