@@ -95,9 +95,7 @@ def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] =
 def default_tracker_name(snapshot: Optional[str], tracker_type: str) -> str:
     """pysot's rule: the snapshot's file name up to the first '.', e.g. checkpoint_e20.pth -> checkpoint_e20;
     without a snapshot, the tracker type."""
-    if snapshot:
-        return os.path.basename(snapshot).split(".")[0] or tracker_type
-    return tracker_type
+    return (os.path.basename(snapshot).split(".")[0] if snapshot else "") or tracker_type
 
 
 class _Prebuilt:
