@@ -40,6 +40,7 @@ class _Embed(nn.Module):
         return self.model.backbone(self.model.preprocess(crops))
 
 
+@torch.no_grad()  # float() of a parameter would warn
 def head_spec(head: nn.Module) -> dict:
     """The correlation head as plain numbers (what runtime.correlate needs)."""
     if isinstance(head, XCorrBN):
