@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import os
 import sys
 import time
@@ -32,7 +31,6 @@ class DemoError(PysotSSError):
     """A bad input to the demo (video, box, snapshot): printed without a traceback by tools/demo.py."""
 
 
-# ------------------------------------------------------------------------------------------------- frame sources
 class FrameSource:
     """Iterates BGR frames of a video file, an image folder (sorted by name) or a camera index ('0')."""
 
@@ -46,19 +44,16 @@ class FrameSource:
             self._cap = cv2.VideoCapture(int(self.spec))
             if not self._cap.isOpened():
                 raise DemoError(f"camera {self.spec}: cannot be opened")
-            self.kind = "camera"
         elif p.is_dir():
             self._files = sorted(f for f in p.iterdir() if is_image(f.name))
             if not self._files:
                 raise DemoError(f"{p}: folder holds no images ({', '.join(IMAGE_EXTS)})")
-            self.kind = "folder"
         elif p.is_file():
             self._cap = cv2.VideoCapture(str(p))
             if not self._cap.isOpened():
                 raise DemoError(f"{p}: not a readable video (OpenCV cannot open it)")
             fps = self._cap.get(cv2.CAP_PROP_FPS)
             self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
-            self.kind = "file"
         else:
             raise DemoError(f"{self.spec}: no such video file, frame folder or camera index")
 
@@ -67,22 +62,18 @@ class FrameSource:
             for f in self._files:
                 yield read_frame(f)
             return
-        first = True
-        while True:
-            ok, img = self._cap.read()
-            if not ok or img is None:
-                if first:
-                    raise DemoError(f"{self.spec}: no frame could be read (empty or unsupported video)")
-                return
-            first = False
+        ok, img = self._cap.read()
+        if not ok or img is None:
+            raise DemoError(f"{self.spec}: no frame could be read (empty or unsupported video)")
+        while ok and img is not None:
             yield img
+            ok, img = self._cap.read()
 
     def close(self) -> None:
         if self._cap is not None:
             self._cap.release()
 
 
-# ------------------------------------------------------------------------------------------------- boxes
 def parse_box(text: str) -> Tuple[float, float, float, float]:
     """'x,y,w,h' (commas or spaces) -> 4 floats with a positive size."""
     try:
@@ -122,7 +113,6 @@ def draw(frame: np.ndarray, box: Sequence[float], score: float, fps: float) -> n
     return out
 
 
-# ------------------------------------------------------------------------------------------------- outputs
 def check_writable(path: Path, flag: str) -> None:
     """Fail now, not after the tracking, when `path` cannot be written (a folder, an unwritable place)."""
     if path.is_dir():
@@ -134,14 +124,11 @@ def check_writable(path: Path, flag: str) -> None:
 
 
 def write_csv(path: Path, rows: List[Tuple]) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["frame", "x", "y", "w", "h", "score"])
-    for i, (x, y, bw, bh), s in rows:
-        w.writerow([i, f"{x:.2f}", f"{y:.2f}", f"{bw:.2f}", f"{bh:.2f}", f"{s:.4f}"])
-    with atomic_output(path, suffix=path.suffix) as tmp:
-        with open(tmp, "w", newline="") as f:
-            f.write(buf.getvalue())
+    with atomic_output(path, suffix=path.suffix) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["frame", "x", "y", "w", "h", "score"])
+        for i, (x, y, bw, bh), s in rows:
+            w.writerow([i, f"{x:.2f}", f"{y:.2f}", f"{bw:.2f}", f"{bh:.2f}", f"{s:.4f}"])
 
 
 class VideoOut:
@@ -167,7 +154,6 @@ class VideoOut:
             os.remove(self.tmp)
 
 
-# ------------------------------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 epilog="Example: python tools/demo.py --config experiments/s2siamfc/config.yaml "
@@ -246,14 +232,13 @@ def run(args) -> dict:
             if args.max_frames and i >= args.max_frames:
                 break
             if i == 0:
-                h, w = frame.shape[:2]
                 if init_box is None:
                     init_box = select_box(frame)
                 check_init_box(init_box, frame.shape, min_inside=0.5, what="--init box")
                 tracker.init(frame, init_box)
                 box, score = tuple(init_box), 1.0
                 if args.out:
-                    writer = VideoOut(Path(args.out), source.fps, (w, h))
+                    writer = VideoOut(Path(args.out), source.fps, (frame.shape[1], frame.shape[0]))
             else:
                 t0 = time.perf_counter()
                 box, score = tracker.track(frame)

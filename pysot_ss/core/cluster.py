@@ -34,17 +34,13 @@ from sotbase.atomic import atomic_write_json
 log = logging.getLogger("pysot_ss.cluster")
 
 
-def collect_items(cfg) -> List[Tuple[str, str]]:
-    """[(video key, representative image path)] for every video of the configured training sources, in source
-    order, each video once (the key of a video is the path of its representative image)."""
-    seen, items = set(), []
+def collect_items(cfg) -> List[str]:
+    """The key of every video of the configured training sources -- the path of its representative image --, in
+    source order, each video once."""
+    keys: Dict[str, None] = {}
     for src in build_sources(cfg):
-        _, keys = src.video_groups()
-        for k in keys:
-            if k not in seen:
-                seen.add(k)
-                items.append((k, k))
-    return items
+        keys.update(dict.fromkeys(src.video_groups()[1]))
+    return list(keys)
 
 
 def _load_image(path: str, size: int) -> Optional[np.ndarray]:
@@ -109,11 +105,6 @@ def kmeans(features: np.ndarray, k: int, seed: int, n_init: int = 10,
     return labels.astype(np.int64), km.cluster_centers_
 
 
-def write_clusters(obj: Dict, path) -> Path:
-    """JSON, atomically (temp file in the same folder + os.replace)."""
-    return atomic_write_json(path, obj)
-
-
 def model_config(cfg, snapshot):
     """The network definition (INPUT, BACKBONE, HEAD) stored in a pysot-ss snapshot, else that of `cfg`: the
     stage-2 config may cluster with a stage-1 model of another architecture."""
@@ -134,21 +125,20 @@ def build_clusters(cfg, snapshot, out=None, device="cpu") -> Path:
     out = Path(out or c.OUTPUT or Path(cfg.TRAIN.OUTPUT_DIR) / "clusters.json")
     model = build_model(model_config(cfg, snapshot))
     load_weights(model, snapshot)
-    items = collect_items(cfg)
-    if not items:
+    keys = collect_items(cfg)
+    if not keys:
         raise DataSourceError("clustering: the training sources (DATASET.NAMES) hold no item")
-    keys = [k for k, _ in items]
-    log.info(f"clustering {len(items)} videos with {snapshot} (K = {c.K})")
-    feats, ok = extract_features(model, [p for _, p in items], int(c.IMAGE_SIZE), int(c.BATCH_SIZE), device)
+    log.info(f"clustering {len(keys)} videos with {snapshot} (K = {c.K})")
+    feats, ok = extract_features(model, keys, int(c.IMAGE_SIZE), int(c.BATCH_SIZE), device)
     labels, centroids = kmeans(feats[ok], int(c.K), int(cfg.SEED), int(c.N_INIT), int(c.MINIBATCH_ABOVE))
-    assignment = np.full(len(items), -1, dtype=np.int64)
+    assignment = np.full(len(keys), -1, dtype=np.int64)
     assignment[ok] = labels
     obj = {"version": 1, "k": int(centroids.shape[0]),
            "assignments": {k: int(a) for k, a in zip(keys, assignment.tolist())},
            "centroids": np.round(centroids, 6).tolist(), "seed": int(cfg.SEED),
            "snapshot": str(snapshot), "image_size": int(c.IMAGE_SIZE), "unreadable": int((~ok).sum()),
            "unit": "video"}
-    write_clusters(obj, out)
+    atomic_write_json(out, obj)
     sizes = np.bincount(labels, minlength=obj["k"])
     log.info(f"wrote {out}: {obj['k']} clusters, sizes {int(sizes.min())}..{int(sizes.max())}")
     return out

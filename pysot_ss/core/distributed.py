@@ -101,14 +101,6 @@ def all_gather_object(obj: Any) -> List[Any]:
     return out
 
 
-def broadcast_object(obj: Any, src: int = 0) -> Any:
-    if not is_enabled():
-        return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=src)
-    return box[0]
-
-
 def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
     """Give every process rank `src`'s buffers (BatchNorm running stats), e.g. before saving: DDP broadcasts
     them at the start of each forward, so after the last step each rank still holds its own update."""

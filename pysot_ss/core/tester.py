@@ -40,8 +40,6 @@ class TesterError(PysotSSError):
     """A problem with the arguments of a test run, reported as one line."""
 
 
-# ------------------------------------------------------------------------------------------------ config
-
 def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = None,
                       opts: Optional[Sequence[str]] = None, tracker: Optional[str] = None,
                       device: Optional[str] = None) -> CN:
@@ -57,8 +55,6 @@ def build_test_config(config: Optional[str] = None, snapshot: Optional[str] = No
         cfg.DEVICE = device
     return cfg
 
-
-# ------------------------------------------------------------------------------------------------ trackers
 
 class TrackerFactory:
     """Picklable recipe of a tracker: the effective config, the snapshot path and the device (in cfg.DEVICE).
@@ -99,9 +95,7 @@ def make_tracker_factory(config: Optional[str] = None, snapshot: Optional[str] =
 def default_tracker_name(snapshot: Optional[str], tracker_type: str) -> str:
     """pysot's rule: the snapshot's file name up to the first '.', e.g. checkpoint_e20.pth -> checkpoint_e20;
     without a snapshot, the tracker type."""
-    if snapshot:
-        return os.path.basename(snapshot).split(".")[0] or tracker_type
-    return tracker_type
+    return (os.path.basename(snapshot).split(".")[0] if snapshot else "") or tracker_type
 
 
 class _Prebuilt:
@@ -116,8 +110,6 @@ class _Prebuilt:
             return tracker
         return self.factory(num_threads=num_threads)
 
-
-# ------------------------------------------------------------------------------------------------ a run
 
 def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval):
     if not os.path.isdir(root):

@@ -30,6 +30,7 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
+from tqdm import tqdm
 
 from pysot_ss.core import distributed as du
 from pysot_ss.core.config import save_cfg
@@ -68,13 +69,6 @@ def lr_gamma(base_lr: float, end_lr: float, epochs: int) -> float:
     return (end_lr / base_lr) ** (1.0 / (epochs - 1))
 
 
-def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
-    t = cfg.TRAIN
-    params = [p for p in model.parameters() if p.requires_grad]
-    return make_optimizer(t.OPTIMIZER, params, t.BASE_LR, momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY,
-                          key="TRAIN.OPTIMIZER")
-
-
 class Trainer:
     """``Trainer(cfg).train()``; `dataset` overrides ``build_train_dataset(cfg)`` (tests, custom data)."""
 
@@ -82,7 +76,7 @@ class Trainer:
                  dataset: Optional[Dataset] = None):
         self.cfg = cfg.clone()
         self.cfg.freeze()
-        cfg = self.cfg
+        cfg, t = self.cfg, self.cfg.TRAIN
         self.dist = dist_info or du.init_distributed(cfg.DEVICE)
         self.device = self.dist.device
         self.main = self.dist.is_main
@@ -119,29 +113,23 @@ class Trainer:
             self.net = nn.parallel.DistributedDataParallel(self.objective, device_ids=ids)
         else:
             self.net = self.objective
-        self.optimizer = build_optimizer(cfg, model)
-        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(
-            self.optimizer, lr_gamma(cfg.TRAIN.BASE_LR, cfg.TRAIN.END_LR, cfg.TRAIN.EPOCHS))
+        self.optimizer = make_optimizer(t.OPTIMIZER, [p for p in model.parameters() if p.requires_grad], t.BASE_LR,
+                                        momentum=t.MOMENTUM, weight_decay=t.WEIGHT_DECAY, key="TRAIN.OPTIMIZER")
+        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, lr_gamma(t.BASE_LR, t.END_LR, t.EPOCHS))
 
         self.sampler = DistributedSampler(self.dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
                                           shuffle=True, seed=cfg.SEED, drop_last=True)
         self.steps_per_epoch = len(self.sampler) // cfg.TRAIN.BATCH_SIZE
+        self.pairs_per_step = cfg.TRAIN.BATCH_SIZE * self.dist.world_size
         if self.steps_per_epoch == 0:
             raise ConfigError(f"an epoch of {len(self.dataset)} pairs is shorter than one step of "
                               f"{cfg.TRAIN.BATCH_SIZE} x {self.dist.world_size} pairs: raise TRAIN.PAIRS_PER_EPOCH")
 
         self.start_epoch = 0
         self.step = 0
-        self.history: List[float] = []  # mean total_loss of each epoch trained by this Trainer
         resume = resume if resume is not None else cfg.TRAIN.RESUME
         if resume:
             self._resume(resume)
-
-    # -- checkpoints -------------------------------------------------------------------------------------------
-    def _rng_all_ranks(self) -> List[Dict[str, object]]:
-        state = get_rng_state()
-        state["objective"] = self.objective.rng_state()
-        return du.all_gather_object(state)
 
     def _check_weights(self, name: str) -> None:
         """Before writing `name`: non-finite weights (identical on every rank) are a DivergenceError."""
@@ -158,7 +146,9 @@ class Trainer:
     def save(self, epoch: int) -> Optional[Path]:
         du.broadcast_buffers(self.model)  # collective: every rank takes part
         self._check_weights(f"checkpoint_e{epoch}.pth")
-        rng = self._rng_all_ranks()
+        rng = get_rng_state()
+        rng["objective"] = self.objective.rng_state()
+        rng = du.all_gather_object(rng)
         path = None
         if self.main:
             path = self.out_dir / f"checkpoint_e{epoch}.pth"
@@ -223,42 +213,25 @@ class Trainer:
         du.barrier()
         return path
 
-    # -- data --------------------------------------------------------------------------------------------------
     def _loader(self, epoch: int) -> DataLoader:
         self.sampler.set_epoch(epoch)
         if hasattr(self.dataset, "set_epoch"):
             self.dataset.set_epoch(epoch)
         # worker seeds (python/numpy/torch, set by torch in each worker) from (SEED, epoch, rank), not from the
         # global RNG; the PairDataset's items are a pure function of (SEED, epoch, index) anyway
-        g = torch.Generator()
-        g.manual_seed(self.cfg.SEED + 100003 * epoch + self.dist.rank)
-        workers = int(self.cfg.TRAIN.NUM_WORKERS)
+        g = torch.Generator().manual_seed(self.cfg.SEED + 100003 * epoch + self.dist.rank)
         return DataLoader(self.dataset, batch_size=self.cfg.TRAIN.BATCH_SIZE, sampler=self.sampler,
-                          num_workers=workers, pin_memory=self.device.type == "cuda", drop_last=True,
-                          generator=g, persistent_workers=False)
+                          num_workers=int(self.cfg.TRAIN.NUM_WORKERS), pin_memory=self.device.type == "cuda",
+                          drop_last=True, generator=g, persistent_workers=False)
 
     def _to_device(self, batch) -> Dict[str, torch.Tensor]:
-        out = {}
-        for k in BATCH_KEYS:
-            if k not in batch:
-                continue
-            v = batch[k].to(self.device, non_blocking=True)
-            if k in ("template", "search"):
-                v = v.float()
-                if self.channels_last:
-                    v = v.contiguous(memory_format=torch.channels_last)
-            out[k] = v
+        out = {k: batch[k].to(self.device, non_blocking=True) for k in BATCH_KEYS if k in batch}
+        for k in ("template", "search"):
+            out[k] = out[k].float()
+            if self.channels_last:
+                out[k] = out[k].contiguous(memory_format=torch.channels_last)
         return out
 
-    def _bad_images(self) -> Optional[str]:
-        """PairDataset counts unreadable images across its worker processes; other datasets may not."""
-        bad = getattr(self.dataset, "bad_images", None)
-        if bad is None:
-            return None
-        skips = getattr(self.dataset, "bad_image_skips", None)
-        return f"{int(bad)}" + (f" ({int(skips)} draws replaced)" if skips else "")
-
-    # -- the loop ----------------------------------------------------------------------------------------------
     def _autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else nullcontext()
 
@@ -286,10 +259,9 @@ class Trainer:
         cfg = self.cfg
         t = cfg.TRAIN
         max_steps = int(t.MAX_STEPS)
-        pairs_per_step = t.BATCH_SIZE * self.dist.world_size
         self.log.info(f"training {cfg.BACKBONE.TYPE}+{cfg.HEAD.TYPE}, loss {cfg.LOSS.TYPE} + {list(cfg.LOSS.MODIFIERS)}"
                       f", sampler {cfg.SAMPLER.TYPE}: {t.EPOCHS} epochs x {self.steps_per_epoch} steps x "
-                      f"{pairs_per_step} pairs on {self.device} ({self.dist.world_size} process(es), "
+                      f"{self.pairs_per_step} pairs on {self.device} ({self.dist.world_size} process(es), "
                       f"amp={self.amp}, channels_last={self.channels_last}); output {self.out_dir}")
         done = max_steps > 0 and self.step >= max_steps
         epoch = self.start_epoch
@@ -307,20 +279,15 @@ class Trainer:
             close_logger(self.log)
 
     def _train_epoch(self, epoch: int, max_steps: int) -> bool:
-        from tqdm import tqdm
-
         t = self.cfg.TRAIN
         lr = self.optimizer.param_groups[0]["lr"]
-        pairs_per_step = t.BATCH_SIZE * self.dist.world_size
         self.tb.scalar("train/lr", lr, self.step)
         meters: Dict[str, List[float]] = defaultdict(list)
         epoch_loss, epoch_base = 0.0, 0.0
         self.step_in_epoch = 0
         bar = tqdm(total=self.steps_per_epoch, desc=f"epoch {epoch + 1}/{t.EPOCHS}", dynamic_ncols=True,
                    disable=True if not self.main else None, leave=False)
-        epoch_start = time.perf_counter()
-        end = time.perf_counter()
-        stop = False
+        epoch_start = end = time.perf_counter()
         for batch in self._loader(epoch):
             data_time = time.perf_counter() - end
             batch = self._to_device(batch)
@@ -341,47 +308,45 @@ class Trainer:
                 torch.cuda.synchronize(self.device)
             batch_time = time.perf_counter() - end
             scalars = {k: float(v.detach()) for k, v in out.items()}
-            for k, v in scalars.items():
+            for k, v in {**scalars, "data_time": data_time, "batch_time": batch_time}.items():
                 meters[k].append(v)
-            meters["data_time"].append(data_time)
-            meters["batch_time"].append(batch_time)
             epoch_loss += scalars["total_loss"]
             epoch_base += scalars["base_loss"]
             if self.main:
                 self.tb.scalars({f"loss/{k}": v for k, v in scalars.items()}, self.step)
                 self.tb.scalars({"time/data": data_time, "time/batch": batch_time,
-                                 "speed/pairs_per_s": pairs_per_step / max(batch_time, 1e-9)}, self.step)
+                                 "speed/pairs_per_s": self.pairs_per_step / max(batch_time, 1e-9)}, self.step)
                 if collect:
                     self._log_artifacts(self.step)
                 bar.set_postfix(loss=f"{scalars['total_loss']:.4f}", lr=f"{lr:.2e}",
-                                pps=f"{pairs_per_step / max(batch_time, 1e-9):.1f}")
+                                pps=f"{self.pairs_per_step / max(batch_time, 1e-9):.1f}")
                 bar.update(1)
             self.step += 1
             self.step_in_epoch += 1
             if t.PRINT_FREQ > 0 and (self.step_in_epoch % t.PRINT_FREQ == 0
                                      or self.step_in_epoch == self.steps_per_epoch):
-                self._print(epoch, lr, meters, pairs_per_step)
+                self._print(epoch, lr, meters)
                 meters.clear()
             if max_steps > 0 and self.step >= max_steps:
-                stop = True
                 break
             end = time.perf_counter()
         bar.close()
+        stop = max_steps > 0 and self.step >= max_steps
         mean, base = epoch_loss / max(self.step_in_epoch, 1), epoch_base / max(self.step_in_epoch, 1)
-        bad = self._bad_images()
         msg = (f"epoch {epoch + 1}/{t.EPOCHS} {'done' if not stop else 'stopped (TRAIN.MAX_STEPS)'}: "
                f"{self.step_in_epoch} steps, mean total_loss {mean:.5f}, base_loss {base:.5f} (plain SiamFC), "
                f"{time.perf_counter() - epoch_start:.1f}s")
+        bad = getattr(self.dataset, "bad_images", None)  # PairDataset counts them across its workers; others may not
         if bad is not None:
-            msg += f", bad images so far: {bad}"
+            skips = getattr(self.dataset, "bad_image_skips", None)
+            msg += f", bad images so far: {int(bad)}" + (f" ({int(skips)} draws replaced)" if skips else "")
         self.log.info(msg)
         self.tb.scalar("epoch/total_loss", mean, epoch + 1)
         self.tb.scalar("epoch/base_loss", base, epoch + 1)
         self.tb.flush()
-        self.history.append(mean)
         return stop
 
-    def _print(self, epoch: int, lr: float, meters: Dict[str, List[float]], pairs_per_step: int) -> None:
+    def _print(self, epoch: int, lr: float, meters: Dict[str, List[float]]) -> None:
         names = sorted(meters)
         vals = torch.tensor([float(np.mean(meters[k])) for k in names], dtype=torch.float64)
         vals = du.all_reduce_mean(vals.to(self.device) if self.dist.backend == "nccl" else vals).cpu()
@@ -394,5 +359,5 @@ class Trainer:
         losses = "  ".join(f"{k}: {avg[k]:.5f}" for k in names if k not in ("data_time", "batch_time"))
         self.log.info(f"Epoch: [{epoch + 1}][{self.step_in_epoch}/{self.steps_per_epoch}] lr: {lr:.6f}  {losses}  "
                       f"batch_time: {bt:.3f}s  data_wait: {avg.get('data_time', float('nan')):.3f}s  "
-                      f"{pairs_per_step / max(bt, 1e-9):.1f} pairs/s  ETA {int(eta // 3600)}:"
+                      f"{self.pairs_per_step / max(bt, 1e-9):.1f} pairs/s  ETA {int(eta // 3600)}:"
                       f"{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}")

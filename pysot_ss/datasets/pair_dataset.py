@@ -22,6 +22,7 @@ without the call); set it in the parent before the DataLoader starts if needed.
 from __future__ import annotations
 
 import multiprocessing as mp
+from types import SimpleNamespace
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -120,12 +121,11 @@ class PairDataset(Dataset):
         try:
             self._epoch = mp.RawValue("q", int(epoch))
         except (OSError, ImportError):   # no shared memory: workers see the epoch of their creation
-            self._epoch = _Box(int(epoch))
+            self._epoch = SimpleNamespace(value=int(epoch))
 
     def __len__(self) -> int:
         return self.epoch_len
 
-    # --- epochs and bookkeeping ----------------------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch (0-based); call before creating the DataLoader iterator of that epoch."""
         self._epoch.value = int(epoch)
@@ -144,14 +144,10 @@ class PairDataset(Dataset):
         """Draws that hit an unreadable image, all worker processes (tracks without usable frames not included)."""
         return self.bad_log.skips
 
-    # --- items ---------------------------------------------------------------------------------------------------
-    def item_rng(self, epoch: int, index: int) -> np.random.Generator:
-        return np.random.default_rng([_TAG_ITEM, self.seed, int(epoch), int(index)])
-
     def sample(self, index: int, epoch: Optional[int] = None) -> dict:
         """The numpy pair of item `index` (with 'ref', the (source, item) it came from)."""
         epoch = self.epoch if epoch is None else int(epoch)
-        rng = self.item_rng(epoch, index)
+        rng = np.random.default_rng([_TAG_ITEM, self.seed, epoch, int(index)])
         slot = self.slots.slot(epoch, index)
         last: Optional[Exception] = None
         for _ in range(MAX_DRAWS):
@@ -172,14 +168,9 @@ class PairDataset(Dataset):
         return to_item(self.sample(index), index)
 
 
-class _Box:
-    def __init__(self, value: int):
-        self.value = value
-
-
 def build_train_dataset(cfg, epoch_len: Optional[int] = None) -> PairDataset:
     """Sources of cfg.DATASET, sampler SAMPLERS[cfg.SAMPLER.TYPE], length epoch_len (default
-    TRAIN.PAIRS_PER_EPOCH), seeded by cfg.SEED; generates the default synthetic images if configured."""
+    TRAIN.PAIRS_PER_EPOCH), seeded by cfg.SEED. Writes nothing (datasets.generate makes the synthetic images)."""
     sources = build_sources(cfg)
     sampler = SAMPLERS.build(cfg.SAMPLER.TYPE, cfg, sources)
     n = int(epoch_len if epoch_len is not None else cfg.TRAIN.PAIRS_PER_EPOCH)

@@ -11,13 +11,9 @@ crop). Centre, scale (SiamFC context x stretch), rotation, flip and shift are co
 frame is sampled once by ``cv2.warpAffine`` (bilinear), so a full frame is never resized twice. Pixels outside
 the frame take a constant colour (the image's mean colour, or 0).
 
-Differences from the authors' ``SiamFCTransforms`` (docs/method.md, "Remaining differences"), on purpose:
-* their pipeline crops 255, stretches, centre/random crops and rotates the crop afterwards with black (0) fill
-  (PIL RandomRotation); we rotate the source inside the same warp, so the corners take the mean colour (or real
-  image content) instead of black, and nothing is interpolated twice;
-* their interpolation is drawn from 5 OpenCV flags as an augmentation; we always use bilinear;
-* colour jitter (torchvision's ColorJitter in theirs) is composed into one colour matrix: the hue turns in YIQ
-  space rather than HSV and values are clipped once at the end (see `color_jitter`).
+The differences from the authors' ``SiamFCTransforms`` (rotation inside the one warp, so no black corners and no
+second interpolation; always bilinear; colour jitter as one colour matrix, see `color_jitter`) are on purpose:
+docs/method.md, "Remaining differences".
 """
 from __future__ import annotations
 
@@ -64,8 +60,7 @@ def pad_color(img: np.ndarray, mode: str = "mean") -> Tuple[float, float, float]
         return (0.0, 0.0, 0.0)
     if mode != "mean":
         raise ConfigError(f"SAMPLER.PAD_MODE must be 'mean' or 'zero', got {mode!r}")
-    m = cv2.mean(img)
-    return (float(m[0]), float(m[1]), float(m[2]))
+    return tuple(float(v) for v in cv2.mean(img)[:3])
 
 
 def warp_crop(img: np.ndarray, m: np.ndarray, out_size: int, border=(0.0, 0.0, 0.0)) -> np.ndarray:
@@ -75,14 +70,7 @@ def warp_crop(img: np.ndarray, m: np.ndarray, out_size: int, border=(0.0, 0.0, 0
                           borderMode=cv2.BORDER_CONSTANT, borderValue=border)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# photometric augmentations on float32 BGR crops in 0..255 (HWC); each returns a new array
-
-def _gray(img: np.ndarray) -> np.ndarray:
-    """(H, W) float32 luma (cv2's BGR2GRAY weights)."""
-    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-
-
+# photometric augmentations on float32 BGR crops in 0..255 (HWC); each returns a new array.
 # RGB -> YIQ; the hue rotation turns the chroma plane (I, Q) and keeps the luma Y (the gray weights above)
 _YIQ_RGB = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
 _BGR_RGB = np.eye(3)[::-1]                         # swaps the B and R channels (its own inverse)
@@ -138,14 +126,12 @@ def color_jitter(img: np.ndarray, rng: np.random.Generator, strength: float) -> 
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(_gray(np.asarray(img, dtype=np.float32)), cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(cv2.cvtColor(np.asarray(img, dtype=np.float32), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
 
 
 def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigmaX=float(sigma), sigmaY=float(sigma))
 
-
-# ---------------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Geometry:

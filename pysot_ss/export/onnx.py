@@ -40,13 +40,9 @@ class _Embed(nn.Module):
         return self.model.backbone(self.model.preprocess(crops))
 
 
+@torch.no_grad()  # float() of a parameter would warn
 def head_spec(head: nn.Module) -> dict:
     """The correlation head as plain numbers (what runtime.correlate needs)."""
-    with torch.no_grad():
-        return _head_spec(head, XCorr, XCorrBN)
-
-
-def _head_spec(head, XCorr, XCorrBN) -> dict:
     if isinstance(head, XCorrBN):
         bn = head.map_norm
         return {"type": "xcorr_bn", "running_mean": float(bn.running_mean[0]), "running_var": float(bn.running_var[0]),
@@ -78,8 +74,7 @@ def export_onnx(model: nn.Module, cfg, out_path, opset: int = OPSET) -> Path:
         meta = {"pysot_ss.head": json.dumps(head), "pysot_ss.stride": str(int(net.stride)),
                 "pysot_ss.config": cfg.dump(), "pysot_ss.format": "1"}
         for k, v in meta.items():
-            p = m.metadata_props.add()
-            p.key, p.value = k, v
+            m.metadata_props.add(key=k, value=v)
         m.producer_name = "pysot-ss"
         seal(m)
         onnx.save(m, tmp)

@@ -1,15 +1,13 @@
 """SiamFC inference on ONNX Runtime, without torch: the ``siamfc_onnx`` tracker's engine.
 
-The same tracker as the fast path of :class:`pysot_ss.tracker.siamfc.SiamFCTracker`, step for step: the same
-crops (one ``cv2.warpAffine`` each) and the same search over scales (the torch-free functions of
-pysot_ss/tracker/siamfc_math.py, shared code); only the network runs in ONNX Runtime (fp32, or int8 for a file quantized by tools/export_onnx.py
---int8), and the correlation head in NumPy (one matrix product over the channels, then the template cells' shifted
-planes summed).
+The fast path of :class:`pysot_ss.tracker.siamfc.SiamFCTracker`, step for step: the same crops (one
+``cv2.warpAffine`` each) and the same search over scales (pysot_ss/tracker/siamfc_math.py, shared code); only the
+network runs in ONNX Runtime (fp32, or int8 for a file quantized by tools/export_onnx.py --int8), and the
+correlation head in NumPy (one matrix product over the channels, then the template cells' shifted planes summed).
 
 ``OnnxSiamFC.from_file("model.onnx")`` needs nothing but the file (its metadata holds the config, the head and,
-since checksums exist, the sha256 of the graph, verified on loading: `read_metadata`);
-this module imports numpy, cv2, yacs and onnxruntime only. First-frame fine-tuning (TRACK.FINETUNE) needs
-gradients and is not available here.
+since checksums exist, the sha256 of the graph, verified on loading: `read_metadata`); this module imports numpy,
+cv2, yacs and onnxruntime only. First-frame fine-tuning (TRACK.FINETUNE) needs gradients: not available here.
 """
 from __future__ import annotations
 
@@ -23,8 +21,7 @@ from yacs.config import CfgNode as CN
 
 from pysot_ss.core.config import get_cfg, merge_opts, merge_yaml
 from pysot_ss.errors import ConfigError, PysotSSError
-from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, box_of, move,
-                                          search_sizes, template_from_search)
+from pysot_ss.tracker.siamfc_math import SearchParams, box_center, search_sizes, template_from_search, track_step
 from pysot_ss.utils.crop import crop_and_resize, ensure_bgr, mean_color
 from sotbase.validate import check_box
 
@@ -140,9 +137,8 @@ def correlate(zf: np.ndarray, xf: np.ndarray, head: dict) -> np.ndarray:
 
 
 class OnnxSiamFC:
-    """``init(img, (x, y, w, h))``, ``track(img) -> {'bbox': [x, y, w, h], 'best_score': float}``: the torch
-    tracker's fast path (pysot_ss/tracker/siamfc.py) with the network in ONNX Runtime and the head in NumPy; the
-    search itself is the shared functions of pysot_ss/tracker/siamfc_math.py. ``cfg`` is the full config."""
+    """``init(img, (x, y, w, h))``, ``track(img) -> {'bbox': [x, y, w, h], 'best_score': float}`` (module
+    docstring); ``cfg`` is the full config."""
 
     name = "siamfc_onnx"
 
@@ -180,21 +176,9 @@ class OnnxSiamFC:
     def track(self, img: np.ndarray) -> Dict:
         if self.zf is None:
             raise RuntimeError("call init() before track()")
-        hp = self.hp
         img = ensure_bgr(img)
-        xf = self._embed(img, self.x_sz * hp.scale_factors, hp.instance_size)
-        resp = self._responses(xf)
-        if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
-            return {"bbox": box_of(self.center, self.target_sz), "best_score": 0.0}
-        loc, sid, peaks, up = best_scale(resp, hp, self._windows)
-        self.center, self.target_sz = move(self.center, self.target_sz, self.x_sz, loc, sid, up, hp,
-                                           img.shape[1], img.shape[0])
-        self.z_sz, self.x_sz = search_sizes(self.target_sz, hp)
-        self.frame += 1
-        if hp.linear_update and self.frame % hp.update_every == 0:
-            self.update(img, xf, sid, loc, up)
-        score = float(peaks[sid])
-        return {"bbox": box_of(self.center, self.target_sz), "best_score": score if np.isfinite(score) else 0.0}
+        xf = self._embed(img, self.x_sz * self.hp.scale_factors, self.hp.instance_size)
+        return track_step(self, img, xf, self._responses(xf))
 
     def update(self, img: np.ndarray, xf: np.ndarray, sid: int, loc: np.ndarray, up: int) -> None:
         if self.hp.update_source == "search":

@@ -1,13 +1,12 @@
 """SiamFC's labels and class-balanced logistic loss (paper eq. 1-2).
 
 Balancing (LOSS.BALANCE): "per_pair" (default) gives every pair the same total weight, split half / half between
-its positive and negative cells; "per_batch" is the authors' code: 1/#pos on every positive cell and 1/#neg on
-every negative cell, counted over the whole batch, normalised to sum 1 over the batch. The two agree when every
-pair has the same label map; with negative pairs (all-zero labels) a negative pair weighs 1/N per pair but only
-its share of the batch's negative cells per batch (batch 8 with one negative: 12.5 % vs ~6.6 %).
+its positive and negative cells; "per_batch" is the authors' code, counted over the whole batch. They differ only
+with negative pairs: docs/method.md, "Positive / negative balancing".
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional
 
 import torch
@@ -49,31 +48,25 @@ def make_labels(size: int, r_pos: float, stride: int, batch: int = 1, r_neg: flo
 BALANCE_MODES = ("per_pair", "per_batch")
 
 
-def batch_balanced_weights(labels: torch.Tensor) -> torch.Tensor:
-    """The authors' weights, scaled by the batch size N: positives share N/2 and negatives N/2 of the batch's
-    weight (all of it when the batch has no positive cell); ignored cells (0.5) weigh 0. Summing a pair's
+def balanced_weights(labels: torch.Tensor, per_batch: bool = False) -> torch.Tensor:
+    """Per-pair weights: positives share 0.5 and negatives 0.5 of each pair's unit weight (all-negative pairs give
+    their negatives the whole unit); ignored cells (0.5) weigh 0. Equals siamfc-pytorch's batch balancing when every
+    pair has the same label map, and keeps a per-pair loss for anti-clutter weighting.
+
+    `per_batch`: the authors' weights, counted over the batch and scaled by the batch size N (positives share N/2
+    and negatives N/2 of the batch's weight, all of it when the batch has no positive cell): summing a pair's
     weighted cells gives its per-pair loss, whose mean over the batch is the authors' batch-summed loss."""
     pos = (labels == 1).float()
     neg = (labels == 0).float()
-    n = labels.shape[0]
-    n_pos, n_neg = pos.sum(), neg.sum()
+    if per_batch:
+        n, n_pos, n_neg = labels.shape[0], pos.sum(), neg.sum()
+    else:
+        n = 1  # exact: 0.5 * 1 and x * 1 change no bit
+        n_pos = pos.flatten(1).sum(1).view(-1, 1, 1, 1)
+        n_neg = neg.flatten(1).sum(1).view(-1, 1, 1, 1)
     has_pos = n_pos > 0
     w_pos = torch.where(has_pos, 0.5 * n / n_pos.clamp_min(1), torch.zeros_like(n_pos))
     w_neg = torch.where(has_pos, 0.5, 1.0) * n / n_neg.clamp_min(1)
-    return pos * w_pos + neg * w_neg
-
-
-def balanced_weights(labels: torch.Tensor) -> torch.Tensor:
-    """Per-pair weights: positives share 0.5 and negatives 0.5 of each pair's unit weight (all-negative pairs give
-    their negatives the whole unit); ignored cells (0.5) weigh 0. Equals siamfc-pytorch's batch balancing when every
-    pair has the same label map, and keeps a per-pair loss for anti-clutter weighting."""
-    pos = (labels == 1).float()
-    neg = (labels == 0).float()
-    n_pos = pos.flatten(1).sum(1).view(-1, 1, 1, 1)
-    n_neg = neg.flatten(1).sum(1).view(-1, 1, 1, 1)
-    has_pos = n_pos > 0
-    w_pos = torch.where(has_pos, 0.5 / n_pos.clamp_min(1), torch.zeros_like(n_pos))
-    w_neg = torch.where(has_pos, 0.5, 1.0) / n_neg.clamp_min(1)
     return pos * w_pos + neg * w_neg
 
 
@@ -90,7 +83,7 @@ class BalancedLogisticLoss(nn.Module):
         if balance not in BALANCE_MODES:
             raise ConfigError(f"LOSS.BALANCE must be one of {', '.join(BALANCE_MODES)}, got {balance!r}")
         self.balance = balance
-        self._weights = balanced_weights if balance == "per_pair" else batch_balanced_weights
+        self._weights = partial(balanced_weights, per_batch=balance == "per_batch")
 
     def per_pair(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         weights = self._weights(labels)

@@ -3,17 +3,9 @@
 ``finetune_on_first_frame(model, img, bbox, cfg)`` deep-copies the model, freezes its BatchNorm layers (eval mode,
 affine parameters fixed: a batch of pairs cut from one image would give meaningless batch statistics), and runs
 TRACK.FINETUNE.ITERS steps (learning rate TRACK.FINETUNE.LR) of the recipe TRACK.FINETUNE.RECIPE (registered in
-FINETUNE_RECIPES):
-
-* ``box`` (default): TRACK.FINETUNE.BATCH_SIZE self-supervised pairs per step cut around the given box (centre
-  and size jittered, ``SingleImageSampler.sample_from_image``), optimiser TRACK.FINETUNE.OPTIMIZER ("adam" as the
-  paper, no weight decay; or "sgd", momentum 0.9 and weight decay 5e-4, the block the authors' fine-tuning code
-  leaves commented out), loss = balanced logistic loss + TRACK.FINETUNE.MODIFIERS (default none).
-* ``authors``: what the authors' active fine-tuning code (ssiamfc_onlineft.py) does: Adam with weight decay 5e-4,
-  ONE pair per step around a random pseudo box anywhere on the first frame (the given box is not used; the
-  crops follow SAMPLER.CROP_GEOMETRY like training pairs), the full training loss (anti-clutter + adversarial
-  masks, with the LOSS.* settings). OPTIMIZER, BATCH_SIZE and MODIFIERS are not used. The authors ran 5 steps
-  (10 with the linear template update).
+FINETUNE_RECIPES): ``box`` (default; pairs around the given box, ``SingleImageSampler.sample_from_image``) or
+``authors`` (the authors' active ssiamfc_onlineft.py); what each does and why: docs/method.md, "One-image
+fine-tuning".
 
 Deterministic for a given cfg.SEED; the global RNGs and the passed model are left untouched. Works for any
 SiameseNet (S2SiamFC or supervised SiamFC).

@@ -114,19 +114,12 @@ def load_backbone(backbone: torch.nn.Module, path) -> int:
     return len(matched)
 
 
-def config_from_checkpoint(path) -> Optional[str]:
-    """The YAML config stored in a pysot-ss checkpoint, or None."""
-    obj = load_checkpoint(path)
-    cfg = obj.get("config")
-    return cfg if isinstance(cfg, str) else None
-
-
 def snapshot_config(snapshot) -> Optional[CN]:
     """The defaults + the config stored in a pysot-ss checkpoint, or None when the file stores none. DEVICE is
     reset to 'auto': the training machine's device says nothing about where this one runs. A stored config
     this version cannot read is a CheckpointError naming the file."""
-    stored = config_from_checkpoint(snapshot)
-    if not stored:
+    stored = load_checkpoint(snapshot).get("config")
+    if not isinstance(stored, str) or not stored:
         return None
     try:
         cfg = merge_yaml(get_cfg(), stored, "stored config")

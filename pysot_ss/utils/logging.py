@@ -20,9 +20,7 @@ def setup_logger(name: str = "pysot_ss.train", log_file=None, rank: int = 0,
                  level: int = logging.INFO) -> logging.Logger:
     """A logger writing to stderr (and `log_file` on rank 0); calling it again replaces its handlers."""
     logger = logging.getLogger(name)
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
+    close_logger(logger)
     logger.setLevel(level if rank == 0 else logging.WARNING)
     logger.propagate = False
     fmt = logging.Formatter(FORMAT.format(rank=rank), datefmt="%Y-%m-%d %H:%M:%S")

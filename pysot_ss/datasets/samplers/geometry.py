@@ -13,9 +13,8 @@ that map onto TRAIN.EXEMPLAR_SIZE template pixels; the search crop has the same 
   (about 1.5 cx - w/4 - 1.5) and the "target size" is (x2, y2), the far corner. That region,
   ``size = round(s(x2, y2) * 255 / 127)`` pixels wide with its corner at ``round(centre - (size - 1)/2)``
   (numpy rounding, half to even), is resized to 255 and centre-cropped to the template / search crop. We cut
-  the same region: centre ``corner + (size - 1)/2``, s = ``size * E / 255``. On typical frames the template
-  then covers 1.35-1.6x the frame's short side, about half of it mean-colour padding: a padded thumbnail of
-  the whole frame rather than a crop around an object. The paper's numbers were obtained with these crops.
+  the same region: centre ``corner + (size - 1)/2``, s = ``size * E / 255`` -- a padded thumbnail of the whole
+  frame rather than a crop around an object (docs/method.md, "Crop geometry").
 """
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """`hard_negative` (paper 3.5): single_image pairs plus, with probability NEG_PROB, negative pairs whose template
 and search come from two different *videos* of the same K-means cluster (stage-2 training).
 
-Videos: the sources say which items are frames of one video (`ImageSource.video_groups()`): an item of a video source
-(vid_single_frame, got10k_single_frame) is a video; the frames of a clip folder of an image source are one video
-when its CLIPS key groups them (image_folder / list_file: "folders" or "numbered"); a still image is a video of
-its own. Videos of different sources with the same key (the same representative image) are one video.
+Videos are the sources' (`ImageSource.video_groups()`; docs/method.md, "Hard negatives are drawn between videos");
+videos of different sources with the same key (the same representative image) are one video.
 
 Clusters file (SAMPLER.CLUSTER_FILE, written by tools/cluster.py):
 ``{"version": 1, "k": K, "assignments": {key: cluster_id}, "centroids": [[...], ...], "seed": s}`` where key is a
@@ -85,25 +83,16 @@ class HardNegativeSampler(SingleImageSampler):
             glob = np.array([index.setdefault(k, len(index)) for k in local_keys], dtype=np.int64)
             video[self._offsets[s]:self._offsets[s + 1]] = glob[np.asarray(local, dtype=np.int64)]
         keys: List[str] = list(index)                # dicts keep insertion order: keys[v] is video v's key
-        cids = np.empty(len(keys), dtype=np.int64)
-        missing = []
-        for v, k in enumerate(keys):
-            cid = assignments.get(k)
-            if cid is None:
-                missing.append(k)
-            else:
-                cids[v] = cid
+        missing = [k for k in keys if k not in assignments]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise DataSourceError(f"{self.cluster_file}: {len(missing)} of {len(keys)} training videos have no "
                                f"cluster (e.g. {shown}); re-run tools/cluster.py with the same DATASET settings")
         self._video = video                         # flat item -> video
-        self._video_keys = keys
-        self._cid = cids                            # video -> cluster
+        self._cid = np.array([assignments[k] for k in keys], dtype=np.int64)  # video -> cluster
         self._items, self._item_range = _groups(video)          # video -> its items
-        self._members, cluster_range = _groups(cids)            # cluster -> its videos
+        self._members, cluster_range = _groups(self._cid)       # cluster -> its videos
         self._range = {int(c): r for c, r in cluster_range.items()}
-        self._total = total
         self._n_videos = len(keys)
         log.info(f"hard_negative: {total} items in {self._n_videos} videos, {len(self._range)} clusters")
 

@@ -52,23 +52,18 @@ class VideoPairSampler(PairSampler):
 
     def usable_frames(self, ref: Tuple[int, int]) -> np.ndarray:
         """Indices of the frames of a track that pass the filters (the frame size is read once, from a header)."""
-        got = self._usable.get(ref)
-        if got is None:
+        if ref not in self._usable:
             track = self.sources[ref[0]].video(ref[1])
             cand = np.flatnonzero(track.usable)
-            if len(cand):
-                try:
-                    width, height = image_size(track.frames[int(cand[0])])
-                except (OSError, BadImage):
-                    width = height = 0
-                if width and height:
-                    got = cand[siamfc_box_filter(track.boxes[cand], width, height)]
-                else:
-                    got = cand[:0]
-            else:
-                got = cand
-            self._usable[ref] = got
-        return got
+            try:
+                width, height = image_size(track.frames[int(cand[0])]) if len(cand) else (0, 0)
+            except (OSError, BadImage):
+                width = height = 0
+            ok = np.zeros(len(cand), dtype=bool)
+            if width and height:
+                ok = siamfc_box_filter(track.boxes[cand], width, height)
+            self._usable[ref] = cand[ok]
+        return self._usable[ref]
 
     def pick_frames(self, ref: Tuple[int, int], rng: np.random.Generator) -> Tuple[int, int]:
         frames = self.usable_frames(ref)

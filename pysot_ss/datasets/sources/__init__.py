@@ -7,7 +7,7 @@ from .labelled import Track, VideoPairsSource, read_boxes_file
 from .reader import BadImage, BadImageLog, BadImageWarning, ImageReader, image_size
 from .videos import FrameFolderSource, FrameSet, GOT10kSingleFrameSource, VIDSingleFrameSource
 
-__all__ = ["IMAGE_EXTS", "CLIP_MODES", "clip_groups", "DataSourceError", "ImageSource", "ImageListSource", "build_sources", "list_images",
-           "ImageFolderSource", "ListFileSource", "Track", "VideoPairsSource", "read_boxes_file", "BadImage",
-           "BadImageLog", "BadImageWarning", "ImageReader", "image_size", "FrameFolderSource", "FrameSet",
-           "GOT10kSingleFrameSource", "VIDSingleFrameSource"]
+__all__ = ["IMAGE_EXTS", "CLIP_MODES", "clip_groups", "DataSourceError", "ImageSource", "ImageListSource",
+           "build_sources", "list_images", "ImageFolderSource", "ListFileSource", "Track", "VideoPairsSource",
+           "read_boxes_file", "BadImage", "BadImageLog", "BadImageWarning", "ImageReader", "image_size",
+           "FrameFolderSource", "FrameSet", "GOT10kSingleFrameSource", "VIDSingleFrameSource"]

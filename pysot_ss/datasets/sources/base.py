@@ -11,9 +11,8 @@ and a still image is a video of its own. Hard negatives (samplers/hard_negative.
 never inside one, and tools/cluster.py clusters one representative frame per video, under the video's key (the
 path of that frame).
 
-Each source is configured by its own node ``cfg.DATASET.<NAME>`` with the free-form keys TYPE, ROOT and the
-optional ANNO, LIST, SUBDIRS, VIDEOS, FRAME_STEP, FRAME_FORMAT, NUM_USE (-1 = all) and WEIGHT (default 1.0).
-Relative paths are relative to the current working directory (tools are run from the repository root).
+Each source is configured by its own node ``cfg.DATASET.<NAME>`` (keys: pysot_ss/core/config.py, DATASET); relative
+paths are relative to the current working directory (tools are run from the repository root).
 """
 from __future__ import annotations
 
@@ -93,7 +92,6 @@ class ImageSource:
             raise DataSourceError(f"DATASET.{self.name}.WEIGHT must be >= 0, got {self.weight}")
         self.items: List[str] = []
 
-    # --- interface -------------------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.items)
 
@@ -115,7 +113,6 @@ class ImageSource:
         Default: every item is a video (or a still image) of its own, keyed by `key(i)`."""
         return np.arange(len(self), dtype=np.int64), self.keys()
 
-    # --- helpers ---------------------------------------------------------------------------------------------
     def describe(self) -> str:
         return f"data source DATASET.{self.name} (TYPE {self.type})"
 

@@ -55,7 +55,6 @@ class ListFileSource(ImageListSource):
         lst = Path(os.path.expanduser(str(lst)))
         if not lst.is_file():
             raise DataSourceError(f"{self.describe()}: list file not found: {lst}")
-        self.list_path = lst
         base = lst.parent
         paths = []
         with open(lst, encoding="utf-8") as f:

@@ -36,7 +36,6 @@ import numpy as np
 from pysot_ss.utils.registry import SOURCES
 from toolkit.utils.bbox import get_axis_aligned_bbox
 from sotbase.errors import FileFormatError
-
 from sotbase.images import frame_dir, is_image
 
 from .base import DataSourceError, ImageSource, clip_groups, node_get
@@ -140,7 +139,6 @@ class VideoPairsSource(ImageSource):
         self.items = [t.name for t in self.tracks]
         self.require_items(where)
 
-    # --- interface -------------------------------------------------------------------------------------------
     def video(self, index: int) -> Track:
         return self.tracks[index]
 
@@ -156,7 +154,6 @@ class VideoPairsSource(ImageSource):
         """Tracks whose frames share a folder (several objects of one video) are one video."""
         return clip_groups([self.representative_path(i) for i in range(len(self))], "folders")
 
-    # --- benchmark folders -------------------------------------------------------------------------------------
     def _load_folders(self, root: Path, videos: List[str], step: int = 1) -> None:
         if videos:
             names = videos
@@ -194,7 +191,6 @@ class VideoPairsSource(ImageSource):
                 self.tracks.append(Track(name, frames[keep], boxes[keep], usable[keep].copy(),
                                          frame_ids=np.arange(len(frames))[keep]))
 
-    # --- pysot-style JSON ----------------------------------------------------------------------------------------
     def _load_json(self, anno: Path, root: Path, frame_format: str) -> None:
         if not anno.is_file():
             raise DataSourceError(f"{self.describe()}: ANNO file not found: {anno}")

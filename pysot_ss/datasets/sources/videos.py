@@ -52,12 +52,8 @@ class FrameFolderSource(ImageSource):
     """Items are folders of frames; `image_path` draws a frame uniformly, the key is the middle frame."""
 
     def _set_videos(self, base: Path, folders: dict) -> None:
-        self.videos: List[FrameSet] = []
-        ids = []
-        for folder, names in folders.items():
-            self.videos.append(FrameSet(folder, names))
-            ids.append(os.path.relpath(folder, base))
-        self.items = ids
+        self.videos: List[FrameSet] = [FrameSet(folder, names) for folder, names in folders.items()]
+        self.items = [os.path.relpath(folder, base) for folder in folders]
 
     def image_path(self, index: int, rng: np.random.Generator) -> str:
         v = self.videos[index]
@@ -99,8 +95,8 @@ class GOT10kSingleFrameSource(FrameFolderSource):
             seqs = [ln.strip() for ln in listing.read_text(encoding="utf-8").splitlines() if ln.strip()]
             folders = {}
             for s in seqs:
-                found = list_images(base / s, recursive=False) if (base / s).is_dir() else {}
-                folders.update(found)
+                if (base / s).is_dir():
+                    folders.update(list_images(base / s, recursive=False))
         else:
             folders = {d: n for d, n in list_images(base).items() if d != str(base)}
         self._set_videos(base, folders)

@@ -29,8 +29,6 @@ from pysot_ss.utils.registry import BACKBONES
 class AlexNetLite(_AlexNetBase):
     """``widths``: the output channels of the five convolutions (BACKBONE.KWARGS.WIDTHS)."""
 
-    stride = 8
-
     def __init__(self, widths: Sequence[int] = (32, 64, 96, 96, 128)):
         super().__init__()
         widths = [int(w) for w in widths]
