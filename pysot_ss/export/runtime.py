@@ -21,7 +21,8 @@ from yacs.config import CfgNode as CN
 
 from pysot_ss.core.config import get_cfg, merge_opts, merge_yaml
 from pysot_ss.errors import ConfigError, PysotSSError
-from pysot_ss.tracker.siamfc_math import SearchParams, box_center, search_sizes, template_from_search, track_step
+from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, move, result, search_sizes,
+                                          template_from_search)
 from pysot_ss.utils.crop import crop_and_resize, ensure_bgr, mean_color
 from sotbase.validate import check_box
 
@@ -174,11 +175,23 @@ class OnnxSiamFC:
         self.zf = self._embed(img, [self.z_sz], self.hp.exemplar_size)
 
     def track(self, img: np.ndarray) -> Dict:
+        """The steps of SiamFCTracker.track (pysot_ss/tracker/siamfc.py), on ONNX Runtime."""
         if self.zf is None:
             raise RuntimeError("call init() before track()")
         img = ensure_bgr(img)
-        xf = self._embed(img, self.x_sz * self.hp.scale_factors, self.hp.instance_size)
-        return track_step(self, img, xf, self._responses(xf))
+        hp = self.hp
+        xf = self._embed(img, self.x_sz * hp.scale_factors, hp.instance_size)
+        resp = self._responses(xf)
+        if not np.isfinite(resp).all():
+            return result(self.center, self.target_sz, 0.0)
+        loc, sid, peaks, up = best_scale(resp, hp, self._windows)
+        self.center, self.target_sz = move(self.center, self.target_sz, self.x_sz, loc, sid, up, hp,
+                                           img.shape[1], img.shape[0])
+        self.z_sz, self.x_sz = search_sizes(self.target_sz, hp)
+        self.frame += 1
+        if hp.linear_update and self.frame % hp.update_every == 0:
+            self.update(img, xf, sid, loc, up)
+        return result(self.center, self.target_sz, float(peaks[sid]))
 
     def update(self, img: np.ndarray, xf: np.ndarray, sid: int, loc: np.ndarray, up: int) -> None:
         if self.hp.update_source == "search":

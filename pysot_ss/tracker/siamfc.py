@@ -24,7 +24,8 @@ import torch
 
 from pysot_ss.tracker.base import BaseTracker, InferenceNet, configure_threads, finetuned_model, resolve_device, \
     use_bf16
-from pysot_ss.tracker.siamfc_math import SearchParams, box_center, search_sizes, template_from_search, track_step
+from pysot_ss.tracker.siamfc_math import (SearchParams, best_scale, box_center, move, result, search_sizes,
+                                          template_from_search)
 from pysot_ss.utils.crop import crop_and_resize, crop_and_resize_reference, ensure_bgr, mean_color
 from pysot_ss.utils.registry import TRACKERS
 from sotbase.validate import check_box
@@ -79,11 +80,23 @@ class SiamFCTracker(BaseTracker):
         self.zf = self._embed(img, [self.z_sz], self.hp.exemplar_size, "z")
 
     def track(self, img: np.ndarray) -> Dict:
+        """One frame: crops at every scale -> responses -> best scale and peak -> new box -> template update."""
         if self.zf is None:
             raise RuntimeError("call init() before track()")
         img = ensure_bgr(img)
-        xf = self._embed(img, self.x_sz * self.hp.scale_factors, self.hp.instance_size, "x")  # crops -> features
-        return track_step(self, img, xf, self._responses(xf))  # one map per scale -> best scale, move, update
+        hp = self.hp
+        xf = self._embed(img, self.x_sz * hp.scale_factors, hp.instance_size, "x")  # one crop per scale -> features
+        resp = self._responses(xf)                                                   # one response map per scale
+        if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
+            return result(self.center, self.target_sz, 0.0)
+        loc, sid, peaks, up = best_scale(resp, hp, self._windows)  # scale penalty, upsampling, cosine window
+        self.center, self.target_sz = move(self.center, self.target_sz, self.x_sz, loc, sid, up, hp,
+                                           img.shape[1], img.shape[0])
+        self.z_sz, self.x_sz = search_sizes(self.target_sz, hp)
+        self.frame += 1
+        if hp.linear_update and self.frame % hp.update_every == 0:
+            self.update(img, xf, sid, loc, up)
+        return result(self.center, self.target_sz, float(peaks[sid]))
 
     def update(self, img: np.ndarray, xf: torch.Tensor, sid: int, loc: np.ndarray, up: int) -> None:
         """zf <- (1 - rate) * zf + rate * (features of the exemplar at the new estimate)."""

@@ -2,11 +2,11 @@
 engine (pysot_ss/export/runtime.py) share. NumPy and OpenCV only, so the engine stays importable without torch
 (this package's ``__init__`` is lazy for that reason).
 
-One frame (docs/method.md, "SiamFC inference"; the network parts, crops -> features -> responses, are the
-trackers'): :func:`track_step` calls :func:`best_scale` (upsample, penalise, pick the scale, window), :func:`move`
-(centre and damped size, :func:`clamp`-ed to the image) and :func:`search_sizes`, then the tracker's ``update``,
-which with UPDATE_SOURCE 'search' cuts the new exemplar's features from the search features
-(:func:`template_from_search`, no second forward).
+One frame (docs/method.md, "SiamFC inference"), as each tracker's ``track`` spells it out: the network parts
+(crops -> features -> responses) are the tracker's; then :func:`best_scale` (upsample, penalise, pick the scale,
+window), :func:`move` (centre and damped size, :func:`clamp`-ed to the image), :func:`search_sizes`, and the
+tracker's ``update``, which with UPDATE_SOURCE 'search' cuts the new exemplar's features from the search features
+(:func:`template_from_search`, no second forward); :func:`result` is the output.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pysot_ss.errors import ConfigError
 from pysot_ss.utils.crop import context_size
 
 __all__ = ["UPDATE_SOURCES", "SearchParams", "box_center", "search_sizes", "hann_window",
-           "best_scale", "move", "clamp", "template_from_search", "box_of", "track_step"]
+           "best_scale", "move", "clamp", "template_from_search", "box_of", "result"]
 
 UPDATE_SOURCES = ("crop", "search")  # TRACK.UPDATE_SOURCE: a new exemplar crop (second forward) or search features
 
@@ -153,19 +153,6 @@ def template_from_search(xf, sid: int, loc: np.ndarray, up: int, template_hw, re
     return xf[sid:sid + 1, :, r0:r0 + h, c0:c0 + w]
 
 
-def track_step(t, img: np.ndarray, xf, resp: np.ndarray) -> Dict:
-    """The rest of a frame, once tracker `t` (the torch tracker or the ONNX engine: ``hp``, ``center``,
-    ``target_sz``, ``z_sz``, ``x_sz``, ``frame``, ``_windows``, ``update``) has the (n, h, w) responses `resp` of
-    its search features `xf`: best scale, move, new search sizes, the template update when due; returns
-    ``{'bbox', 'best_score'}``."""
-    if not np.isfinite(resp).all():  # broken weights: keep the last estimate rather than jump
-        return {"bbox": box_of(t.center, t.target_sz), "best_score": 0.0}
-    p = t.hp
-    loc, sid, peaks, up = best_scale(resp, p, t._windows)
-    t.center, t.target_sz = move(t.center, t.target_sz, t.x_sz, loc, sid, up, p, img.shape[1], img.shape[0])
-    t.z_sz, t.x_sz = search_sizes(t.target_sz, p)
-    t.frame += 1
-    if p.linear_update and t.frame % p.update_every == 0:
-        t.update(img, xf, sid, loc, up)
-    score = float(peaks[sid])
-    return {"bbox": box_of(t.center, t.target_sz), "best_score": score if np.isfinite(score) else 0.0}
+def result(center: np.ndarray, target_sz: np.ndarray, score: float) -> Dict:
+    """pysot's per-frame output: ``{'bbox': [x, y, w, h], 'best_score': score}`` (a non-finite score reads 0)."""
+    return {"bbox": box_of(center, target_sz), "best_score": score if np.isfinite(score) else 0.0}
