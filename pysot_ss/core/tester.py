@@ -28,7 +28,7 @@ from pysot_ss.errors import ConfigError, PysotSSError
 from pysot_ss.tracker.builder import needs_weights
 from sotbase.errors import UserError
 from sotbase.registry import RegistryError
-from toolkit.datasets import DatasetFactory, select_videos, split_custom
+from toolkit.datasets import DatasetFactory, resolve_dataset, select_videos, split_custom
 from toolkit.protocols import result_name, results_root, run_dataset
 from toolkit.protocols.display import open_display
 
@@ -112,16 +112,17 @@ class _Prebuilt:
 
 
 def _create_dataset(name: str, root: str, protocol: Optional[str], eao_interval):
+    try:
+        resolve_dataset(name)  # an unknown name (a typo) is said first
+    except UserError as e:
+        raise TesterError(str(e)) from None
     if not os.path.isdir(root):
         raise TesterError(f"dataset root not found: {root} (pass --dataset_root)")
-    kwargs = dict(name=name, dataset_root=root, load_img=False)
-    if protocol:
-        kwargs["protocol"] = protocol
-    if eao_interval:
-        kwargs["eao_interval"] = tuple(int(v) for v in eao_interval)
+    interval = tuple(int(v) for v in eao_interval) if eao_interval else None
     try:
-        return DatasetFactory.create_dataset(**kwargs)
-    except Exception as e:  # unknown names, broken JSON, missing folders: all user-facing
+        return DatasetFactory.create_dataset(name=name, dataset_root=root, load_img=False, protocol=protocol or None,
+                                             eao_interval=interval)
+    except (UserError, OSError) as e:  # broken JSON, missing folders, ...
         raise TesterError(f"cannot load dataset {name!r} from {root}: {e}") from None
 
 

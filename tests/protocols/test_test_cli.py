@@ -145,7 +145,8 @@ def test_a_failing_video_gives_exit_1_and_the_others_finish(bench, tmp_path, cli
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--dataset", "NoSuchSet", "--tracker", "opencv_kcf"], "dataset root not found: testing_dataset/NoSuchSet"),
+    (["--dataset", "NoSuchSet", "--tracker", "opencv_kcf"], "unknown dataset 'NoSuchSet'; known: GOT-10k"),
+    (["--dataset", "custom:NoSuchSet", "--tracker", "opencv_kcf"], "dataset root not found: testing_dataset/NoSuchSet"),
     (["--snapshot", "missing.pth"], "snapshot not found: missing.pth"),
     (["--opts", "TRACK.NO_SUCH_KEY", "1"], "Non-existent key: TRACK.NO_SUCH_KEY"),
     (["--config", "nope.yaml"], "config file not found: nope.yaml"),
