@@ -1,4 +1,4 @@
-"""Any folder of sequences as a dataset (a name that is not a registered benchmark).
+"""Any folder of sequences as a dataset, named `custom:<Name>` (docs/toolkit.md §6.1).
 
 Sources, in order: ``<root>/<name>.json`` (pysot format); otherwise the sequence folders named in
 ``<root>/list.txt`` or, without it, every sub-folder. The layout is detected per sequence:
