@@ -7,7 +7,7 @@ with status 2. The more specific classes live beside the code that raises them (
 """
 from sotbase.errors import UserError
 
-__all__ = ["PysotSSError", "ConfigError"]
+__all__ = ["PysotSSError", "ConfigError", "DeviceError"]
 
 
 class PysotSSError(UserError):
@@ -16,3 +16,7 @@ class PysotSSError(UserError):
 
 class ConfigError(PysotSSError, ValueError):
     """A config file, key or value that cannot be used; the message names the file or the key."""
+
+
+class DeviceError(PysotSSError, RuntimeError):
+    """The device asked for (DEVICE / --device) is not a device name, or not present on this machine."""

@@ -205,8 +205,8 @@ def make_tracker(args):
         raise DemoError(f"{snapshot}: snapshot not found")
     try:
         return load_tracker(args.config, snapshot, device=args.device, opts=opts)
-    except (FileNotFoundError, KeyError, ValueError, RuntimeError) as e:
-        raise DemoError(str(e).strip('"')) from None
+    except (UserError, OSError) as e:
+        raise DemoError(str(e)) from None
 
 
 def run(args) -> dict:

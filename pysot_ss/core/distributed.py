@@ -14,6 +14,8 @@ from typing import Any, List
 import torch
 import torch.distributed as dist
 
+from pysot_ss.errors import DeviceError
+
 
 @dataclass
 class DistInfo:
@@ -38,10 +40,13 @@ def resolve_device(name: str = "auto") -> torch.device:
     name = (name or "auto").strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise DeviceError(f"DEVICE / --device {name!r} is not a device name (auto, cpu, cuda, cuda:N)") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested (DEVICE / --device) but torch sees no CUDA device "
-                           f"(use 'cpu' or 'auto')")
+        raise DeviceError(f"device {name!r} requested (DEVICE / --device) but torch sees no CUDA device "
+                          f"(use 'cpu' or 'auto')")
     return dev
 
 
