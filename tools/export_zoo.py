@@ -15,8 +15,6 @@ import hashlib
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sotbase.errors import UserError  # noqa: E402
