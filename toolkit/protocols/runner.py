@@ -248,10 +248,10 @@ def run_dataset(dataset, tracker_factory: Callable, tracker_name: str, results_d
     todo = []
     for index, video in enumerate(select_videos(dataset, videos or None)):
         frames = len(video.gt_traj) if getattr(video, "gt_traj", None) is not None else None
-        if layout_obj.is_done(video.name, frames):
+        reason = layout_obj.incomplete(video.name, frames)  # reads the result file once
+        if not reason and layout_obj.exists(video.name):
             summary.outcomes.append(VideoOutcome(video.name, "skipped", index))
         else:
-            reason = layout_obj.incomplete(video.name, frames)
             if reason:
                 log(f"warning: {reason}: tracking {video.name} again")
             layout_obj.clean_partial(video.name)

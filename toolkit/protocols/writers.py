@@ -111,9 +111,9 @@ class ResultLayout:
     def result_file(self, video: str) -> Path:
         return list(self.files(video).values())[-1]
 
-    def is_done(self, video: str, frames: Optional[int] = None) -> bool:
-        """All of the video's files exist and the main one is not `incomplete`."""
-        return all(p.is_file() for p in self.files(video).values()) and not self.incomplete(video, frames)
+    def exists(self, video: str) -> bool:
+        """All of the video's files exist (finished when, besides, the main one is not `incomplete`)."""
+        return all(p.is_file() for p in self.files(video).values())
 
     def incomplete(self, video: str, frames: Optional[int] = None) -> str:
         """Why the video's main result file, when it exists, is not finished -- it is empty, or has fewer lines than
